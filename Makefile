@@ -1,0 +1,52 @@
+# Yiwang: `make run` serves the demo, `make test` runs the whole suite. Both set
+# themselves up from nothing: virtual environment, pinned dependencies, migrations.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell sha1sum requirements.lock | cut -c1-12)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint format bench messages clean setup migrate
+
+$(STAMP): requirements.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.lock
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+setup: $(STAMP)
+	mkdir -p var
+
+migrate: setup
+	$(PY) manage.py migrate --no-input
+
+run: migrate
+	$(PY) manage.py seed_demo
+	@echo "Serving on http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
+	$(PY) manage.py serve --addr $(HOST):$(PORT)
+
+test: migrate
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: setup
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: migrate
+	$(PY) bench/calendar_bench.py
+
+messages: setup
+	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=bench
+	$(PY) manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) var staticfiles

@@ -1,0 +1,314 @@
+"""Writes to the service catalog. Views, admin actions, the importer and the demo seeder
+all go through these functions; none writes the catalog models directly."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yiwang.catalog.models import (
+    FAQ,
+    CatalogEntry,
+    Fee,
+    Item,
+    ItemVersion,
+    LimitUnit,
+    Material,
+    VersionStatus,
+    WorkflowStep,
+)
+from yiwang.core.text import search_document
+from yiwang.org.models import Department, Region
+
+Actor = AbstractBaseUser | AnonymousUser | None
+
+# Fields of ItemVersion copied into a new draft and accepted by update/create helpers.
+VERSION_FIELDS: tuple[str, ...] = (
+    "name",
+    "item_type",
+    "handling_unit",
+    "legal_basis",
+    "statutory_limit",
+    "promised_limit",
+    "limit_unit",
+    "limit_note",
+    "case_kind",
+    "target",
+    "conditions",
+    "special_procedures",
+    "online_depth",
+    "visits",
+    "appointment",
+    "parallel_approval",
+    "result_type",
+    "result_name",
+    "place_and_hours",
+    "consultation_phone",
+    "consultation_address",
+    "complaint_phone",
+    "online_url",
+)
+PART_MODELS: tuple[tuple[str, type[Any]], ...] = (
+    ("materials", Material),
+    ("fees", Fee),
+    ("steps", WorkflowStep),
+    ("faqs", FAQ),
+)
+
+
+def entry_upsert(
+    *,
+    code: str,
+    name: str,
+    item_type: str,
+    legal_basis: str,
+    statutory_limit: int | None,
+    statutory_limit_unit: str = LimitUnit.WORKING_DAYS,
+    power_source: str = "1",
+) -> CatalogEntry:
+    entry, _created = CatalogEntry.objects.update_or_create(
+        code=code,
+        defaults={
+            "name": name,
+            "item_type": item_type,
+            "legal_basis": legal_basis,
+            "statutory_limit": statutory_limit,
+            "statutory_limit_unit": statutory_limit_unit,
+            "power_source": power_source,
+        },
+    )
+    entry.full_clean()
+    return entry
+
+
+def item_create(*, code: str, entry: CatalogEntry, department: Department, region: Region) -> Item:
+    if department.region_id != region.pk and not region.path.startswith(department.region.path):
+        raise ValidationError(
+            {"region": _("The item's region must be the department's region or lie inside it.")},
+            code="region_outside_department",
+        )
+    item = Item(code=code, entry=entry, department=department, region=region)
+    item.full_clean()
+    item.save()
+    return item
+
+
+@transaction.atomic
+def draft_create(
+    *,
+    item: Item,
+    fields: Mapping[str, Any] | None = None,
+    parts: Mapping[str, Iterable[Mapping[str, Any]]] | None = None,
+    change_note: str = "",
+) -> ItemVersion:
+    """Start a new draft version of ``item``.
+
+    Without ``fields``/``parts`` the draft copies the latest version, so an editor changes
+    only what changes. Given, they replace the copied values.
+    """
+    Item.objects.select_for_update().get(pk=item.pk)
+    if item.versions.filter(status=VersionStatus.DRAFT).exists():
+        raise ValidationError(_("This item already has a draft version."), code="draft_exists")
+    latest = item.versions.order_by("-version").first()
+    number = (item.versions.aggregate(m=Max("version"))["m"] or 0) + 1
+    values: dict[str, Any] = {}
+    if latest is not None:
+        values = {name: getattr(latest, name) for name in VERSION_FIELDS}
+    else:
+        entry = item.entry
+        values = {
+            "name": entry.name,
+            "item_type": entry.item_type,
+            "legal_basis": entry.legal_basis,
+            "statutory_limit": entry.statutory_limit,
+            "limit_unit": entry.statutory_limit_unit,
+        }
+    if fields:
+        unknown = set(fields) - set(VERSION_FIELDS)
+        if unknown:
+            raise ValueError(f"unknown item version fields: {sorted(unknown)}")
+        values.update(fields)
+    version = ItemVersion(
+        item=item, version=number, status=VersionStatus.DRAFT, change_note=change_note, **values
+    )
+    version.full_clean(validate_constraints=False)
+    version.save()
+
+    for related, model in PART_MODELS:
+        rows: list[Mapping[str, Any]]
+        if parts is not None and related in parts:
+            rows = list(parts[related])
+        elif latest is not None:
+            rows = [_part_values(obj) for obj in getattr(latest, related).all()]
+        else:
+            rows = []
+        for index, row in enumerate(rows, start=1):
+            obj = model(version=version, **{"order": index, **row})
+            obj.full_clean(exclude=["version"])
+            obj.save()
+    return version
+
+
+def _part_values(obj: Any) -> dict[str, Any]:
+    skip = {"id", "version"}
+    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields if f.name not in skip}
+
+
+@transaction.atomic
+def draft_update(*, version: ItemVersion, fields: Mapping[str, Any]) -> ItemVersion:
+    if version.status != VersionStatus.DRAFT:
+        raise ValidationError(
+            _("Version %(v)d is published and cannot be changed; create a new version.")
+            % {"v": version.version},
+            code="published_immutable",
+        )
+    unknown = set(fields) - set(VERSION_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown item version fields: {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(version, name, value)
+    version.full_clean(validate_constraints=False)
+    version.save()
+    return version
+
+
+def validate_for_publish(version: ItemVersion) -> None:
+    """Everything that must hold before citizens may rely on a version."""
+    errors: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    entry = version.item.entry
+    statutory = version.statutory_limit if version.statutory_limit is not None else entry.statutory_limit
+    if statutory is not None and version.promised_limit > statutory:
+        add(
+            "promised_limit",
+            _("The promised limit (%(promised)d) cannot exceed the statutory limit (%(statutory)d).")
+            % {"promised": version.promised_limit, "statutory": statutory},
+        )
+    if (
+        version.statutory_limit is not None
+        and entry.statutory_limit is not None
+        and version.statutory_limit != entry.statutory_limit
+    ):
+        add(
+            "statutory_limit",
+            _("The statutory limit (%(item)d) differs from the catalog entry's (%(entry)d).")
+            % {"item": version.statutory_limit, "entry": entry.statutory_limit},
+        )
+    steps = list(version.steps.all())
+    if not steps:
+        add("steps", _("An item needs at least one workflow step before it can be published."))
+    else:
+        serial_total = _serial_step_days(steps)
+        if serial_total > version.promised_limit and version.promised_limit > 0:
+            add(
+                "steps",
+                _(
+                    "The workflow's step limits add up to %(total)d days, more than the promised limit of %(limit)d."
+                )
+                % {"total": serial_total, "limit": version.promised_limit},
+            )
+    for material in version.materials.all():
+        if material.necessity == "conditional" and not material.condition:
+            add(
+                "materials",
+                _("Material “%(name)s” is conditional but says not when.") % {"name": material.name},
+            )
+    for fee in version.fees.all():
+        if not fee.basis:
+            add("fees", _("Fee “%(name)s” has no charging basis.") % {"name": fee.name})
+    if not version.legal_basis.strip():
+        add("legal_basis", _("An item needs its legal basis."))
+    if errors:
+        raise ValidationError(errors, code="not_publishable")
+
+
+def _serial_step_days(steps: list[WorkflowStep]) -> int:
+    """Days of a workflow when each parallel group counts once, at its longest step."""
+    total = 0
+    groups: dict[int, int] = {}
+    for step in steps:
+        if step.parallel_group is None:
+            total += step.limit
+        else:
+            groups[step.parallel_group] = max(groups.get(step.parallel_group, 0), step.limit)
+    return total + sum(groups.values())
+
+
+def _search_text(version: ItemVersion) -> str:
+    item = version.item
+    dept = item.department
+    return search_document(
+        version.name,
+        item.entry.name,
+        dept.name,
+        dept.short_name,
+        version.handling_unit,
+        version.result_name,
+        item.region.name,
+        item.code,
+    )
+
+
+@transaction.atomic
+def version_publish(*, version: ItemVersion, effective_from: dt.date | None = None) -> ItemVersion:
+    """Publish a draft, in force from ``effective_from`` (default: today).
+
+    The version in force before it gets ``effective_to = effective_from``; a version
+    published for a date before the current one's start is refused.
+    """
+    Item.objects.select_for_update().get(pk=version.item_id)
+    version.refresh_from_db()
+    if version.status != VersionStatus.DRAFT:
+        raise ValidationError(_("Only a draft can be published."), code="not_draft")
+    validate_for_publish(version)
+    effective_from = effective_from or timezone.localdate()
+    previous = (
+        ItemVersion.objects.filter(
+            item_id=version.item_id, status=VersionStatus.PUBLISHED, effective_to__isnull=True
+        )
+        .exclude(pk=version.pk)
+        .order_by("-version")
+        .first()
+    )
+    if previous is not None and previous.effective_from and effective_from <= previous.effective_from:
+        raise ValidationError(
+            {
+                "effective_from": _(
+                    "The new version must take effect after %(date)s, when version %(v)d did."
+                )
+                % {"date": previous.effective_from.isoformat(), "v": previous.version}
+            },
+            code="effective_date_order",
+        )
+    version.search_text = _search_text(version)
+    version.effective_from = effective_from
+    version.status = VersionStatus.PUBLISHED
+    version.published_at = timezone.now()
+    version.save()  # the stored row is still a draft, so the immutability guard lets this through
+    if previous is not None:
+        previous.effective_to = effective_from
+        previous.save(update_fields=["effective_to"])
+    return version
+
+
+@transaction.atomic
+def item_withdraw(*, item: Item, on: dt.date) -> None:
+    """Cancel an item from a date: the version in force stops being in force then."""
+    current = ItemVersion.objects.filter(
+        item=item, status=VersionStatus.PUBLISHED, effective_to__isnull=True
+    ).first()
+    if current is None:
+        raise ValidationError(_("This item has no version in force."), code="nothing_in_force")
+    current.effective_to = on
+    current.save(update_fields=["effective_to"])

@@ -1,0 +1,67 @@
+"""Shared fixtures: a small region tree with two neighbouring counties, departments in
+each, and named staff. Tests of every app build on these."""
+
+from __future__ import annotations
+
+import pytest
+
+from yiwang.org.factories import DepartmentFactory, StaffFactory, UserFactory, grant, region
+from yiwang.org.models import Department, Region, RegionLevel, Role, Staff
+
+
+@pytest.fixture
+def province(db: None) -> Region:
+    return region("130000", "河北省", RegionLevel.PROVINCE)
+
+
+@pytest.fixture
+def city(province: Region) -> Region:
+    return region("130400", "邯郸市", RegionLevel.CITY, province)
+
+
+@pytest.fixture
+def county(city: Region) -> Region:
+    return region("130402", "邯山区", RegionLevel.COUNTY, city)
+
+
+@pytest.fixture
+def other_county(city: Region) -> Region:
+    return region("130403", "丛台区", RegionLevel.COUNTY, city)
+
+
+@pytest.fixture
+def town(county: Region) -> Region:
+    return region("130402001000", "火磨街道", RegionLevel.TOWN, county)
+
+
+@pytest.fixture
+def market_dept(county: Region) -> Department:
+    return DepartmentFactory(name="邯山区市场监督管理局", short_name="区市场监管局", region=county)
+
+
+@pytest.fixture
+def other_market_dept(other_county: Region) -> Department:
+    return DepartmentFactory(name="丛台区市场监督管理局", short_name="丛台市场监管局", region=other_county)
+
+
+@pytest.fixture
+def handler(market_dept: Department, county: Region) -> Staff:
+    staff = StaffFactory(user=UserFactory(username="handler_hs"), name="李承办", department=market_dept)
+    grant(staff, Role.HANDLER, department=market_dept)
+    return staff
+
+
+@pytest.fixture
+def county_supervisor(county: Region) -> Staff:
+    room = DepartmentFactory(name="邯山区电子监察室", region=county, is_supervision_room=True)
+    staff = StaffFactory(user=UserFactory(username="supervisor_hs"), name="王监察", department=room)
+    grant(staff, Role.SUPERVISOR, region=county)
+    return staff
+
+
+@pytest.fixture
+def city_leader(city: Region) -> Staff:
+    office = DepartmentFactory(name="邯郸市人民政府办公室", region=city)
+    staff = StaffFactory(user=UserFactory(username="leader_city"), name="赵领导", department=office)
+    grant(staff, Role.LEADER, region=city)
+    return staff

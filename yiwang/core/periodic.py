@@ -1,0 +1,19 @@
+"""The registry of periodic background work.
+
+The same list drives Celery beat in production (see ``yiwang/celery.py``) and the
+in-process runner used by ``make run`` (``manage.py serve``), so embedded mode and a
+scaled-out deployment run exactly the same task functions on the same schedule.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PeriodicTask:
+    task_name: str
+    every_seconds: float
+
+
+PERIODIC_TASKS: list[PeriodicTask] = [
+    PeriodicTask("yiwang.core.tasks.check_calendar_coverage", every_seconds=6 * 3600),
+]
