@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "yiwang.org",
     "yiwang.catalog",
     "yiwang.portal",
+    "yiwang.demo",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,7 @@ admin.site.index_title = _("Master data")
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("yiwang.portal.urls")),
 ]
 
 if settings.DEBUG:

@@ -1,0 +1,168 @@
+"""The one place that answers "may this user see / act on this object".
+
+Every view, API endpoint, admin page and export asks here. A staff member's scope is the
+union of their role assignments; each assignment covers a region subtree, a department
+(with its sub-departments), or that department's work inside the subtree. Models opt in
+by naming the fields that place a row: ``scope_region_field`` (a path to a Region) and
+``scope_department_field`` (a path to a Department, or ``None`` when rows belong to no
+department). A county's staff therefore never see a neighbouring county's rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
+from typing import Any, TypeVar
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Model, Q, QuerySet
+
+from yiwang.org.models import Department, Role, RoleAssignment
+
+M = TypeVar("M", bound=Model)
+User = AbstractBaseUser | AnonymousUser
+
+_CACHE_ATTR = "_yiwang_scope"
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One role assignment, resolved: the region path prefix and department ids it covers."""
+
+    role: Role
+    region_path: str | None
+    department_ids: frozenset[int] | None
+
+    def covers(self, region_path: str | None, department_id: int | None) -> bool:
+        if self.region_path is not None and not (region_path or "").startswith(self.region_path):
+            return False
+        return not (self.department_ids is not None and department_id not in self.department_ids)
+
+
+@dataclass(frozen=True)
+class Scope:
+    is_superuser: bool = False
+    grants: tuple[Grant, ...] = field(default_factory=tuple)
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        return frozenset(g.role for g in self.grants)
+
+    def has_role(self, *roles: Role) -> bool:
+        return self.is_superuser or any(g.role in roles for g in self.grants)
+
+    def grants_for(self, roles: Iterable[Role] | None) -> list[Grant]:
+        if roles is None:
+            return list(self.grants)
+        wanted = set(roles)
+        return [g for g in self.grants if g.role in wanted]
+
+
+def _descendant_ids(root_ids: set[int]) -> frozenset[int]:
+    """Department ids under the given roots (the tree is shallow: a few queries at most)."""
+    found = set(root_ids)
+    frontier = set(root_ids)
+    while frontier:
+        frontier = set(Department.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)) - found
+        found |= frontier
+    return frozenset(found)
+
+
+def scope_of(user: User | None) -> Scope:
+    """The user's scope, computed once per user object (i.e. once per request)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Scope()
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is not None:
+        return cached
+    if user.is_superuser:
+        scope = Scope(is_superuser=True)
+    else:
+        rows = list(
+            RoleAssignment.objects.filter(staff__user=user, staff__is_active=True).select_related("region")
+        )
+        grants = []
+        for row in rows:
+            depts = _descendant_ids({row.department_id}) if row.department_id else None
+            grants.append(Grant(Role(row.role), row.region.path if row.region else None, depts))
+        scope = Scope(grants=tuple(grants))
+    setattr(user, _CACHE_ATTR, scope)
+    return scope
+
+
+def _scope_fields(model: type[Model]) -> tuple[str | None, str | None]:
+    region_field = getattr(model, "scope_region_field", None)
+    department_field = getattr(model, "scope_department_field", None)
+    if region_field is None and department_field is None:
+        raise TypeError(f"{model.__name__} declares no scope fields; it cannot be scoped")
+    return region_field, department_field
+
+
+def _grant_q(grant: Grant, region_field: str | None, department_field: str | None) -> Q | None:
+    q = Q()
+    if grant.region_path is not None:
+        if region_field is None:
+            return None
+        q &= Q(**{f"{region_field}__path__startswith": grant.region_path})
+    if grant.department_ids is not None:
+        if department_field is None:
+            return None
+        q &= Q(**{f"{department_field}__in": grant.department_ids})
+    return q
+
+
+def visible(user: User | None, queryset: QuerySet[M], roles: Iterable[Role] | None = None) -> QuerySet[M]:
+    """Restrict ``queryset`` to the rows the user may see (optionally through given roles only)."""
+    scope = scope_of(user)
+    if scope.is_superuser:
+        return queryset
+    region_field, department_field = _scope_fields(queryset.model)
+    qs = [
+        q for g in scope.grants_for(roles) if (q := _grant_q(g, region_field, department_field)) is not None
+    ]
+    if not qs:
+        return queryset.none()
+    return queryset.filter(reduce(or_, qs)).distinct() if len(qs) > 1 else queryset.filter(qs[0])
+
+
+def _placement(obj: Model) -> tuple[str | None, int | None]:
+    region_field, department_field = _scope_fields(type(obj))
+    region_path = None
+    if region_field is not None:
+        region = _follow(obj, region_field)
+        region_path = region.path if region is not None else None
+    department_id = None
+    if department_field is not None:
+        dept = _follow(obj, department_field)
+        department_id = dept if isinstance(dept, int) else getattr(dept, "pk", None)
+    return region_path, department_id
+
+
+def _follow(obj: Any, path: str) -> Any:
+    for part in path.split("__"):
+        if obj is None:
+            return None
+        obj = getattr(obj, part)
+    return obj
+
+
+def can_view(user: User | None, obj: Model, roles: Iterable[Role] | None = None) -> bool:
+    scope = scope_of(user)
+    if scope.is_superuser:
+        return True
+    region_path, department_id = _placement(obj)
+    return any(g.covers(region_path, department_id) for g in scope.grants_for(roles))
+
+
+def can_act(user: User | None, obj: Model, role: Role) -> bool:
+    """May the user act on ``obj`` in the given role (e.g. approve as APPROVER)?"""
+    return can_view(user, obj, roles=(role,))
+
+
+def staff_of(user: User | None) -> Any:
+    """The Staff row of a user, or None for citizens and anonymous visitors."""
+    if user is None or not user.is_authenticated:
+        return None
+    return getattr(user, "staff", None)
