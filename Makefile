@@ -26,7 +26,11 @@ migrate: setup
 run: migrate
 	$(PY) manage.py seed_demo
 	@echo "Serving on http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
-	$(PY) manage.py serve --addr $(HOST):$(PORT)
+	@if [ -n "$$REDIS_URL" ]; then \
+	  echo "REDIS_URL is set: starting a Celery worker with beat beside the server"; \
+	  $(VENV)/bin/celery -A yiwang worker -B --loglevel=INFO & \
+	fi; \
+	$(PY) manage.py serve $(HOST):$(PORT)
 
 test: migrate
 	$(PY) manage.py check
