@@ -144,12 +144,38 @@ class PublishedVersionError(ValidationError):
     """Raised on any attempt to change a published (immutable) item version."""
 
 
+def _published_error(message: Any, **params: Any) -> PublishedVersionError:
+    return PublishedVersionError(message, code="published_immutable", params=params or None)
+
+
 class ItemVersionQuerySet(models.QuerySet["ItemVersion"]):
     def in_force(self, on: dt.date) -> ItemVersionQuerySet:
         """Published versions in force on a date: at most one per item."""
         return self.filter(status=VersionStatus.PUBLISHED, effective_from__lte=on).filter(
             Q(effective_to__isnull=True) | Q(effective_to__gt=on)
         )
+
+    # Bulk writes skip Model.save()/delete(), so they carry the same guard (the admin's
+    # "delete selected" action, for one, deletes through the queryset).
+    def delete(self) -> tuple[int, dict[str, int]]:
+        if self.exclude(status=VersionStatus.DRAFT).exists():
+            raise _published_error(_("A published version cannot be deleted."))
+        return super().delete()
+
+    def update(self, **kwargs: Any) -> int:
+        if set(kwargs) - {"effective_to"} and self.exclude(status=VersionStatus.DRAFT).exists():
+            raise _published_error(
+                _("This item version is published and cannot be changed; create a new version.")
+            )
+        return super().update(**kwargs)
+
+
+def promised_exceeds_statutory(promised: int, statutory: int) -> ValidationError:
+    return ValidationError(
+        _("The promised limit (%(promised)d) cannot exceed the statutory limit (%(statutory)d)."),
+        code="promised_exceeds_statutory",
+        params={"promised": promised, "statutory": statutory},
+    )
 
 
 class ItemVersion(models.Model):
@@ -228,28 +254,37 @@ class ItemVersion(models.Model):
 
     # Immutability of published versions. Services are the only writers, but the guard
     # sits here so that no path (admin, shell, import) can rewrite what citizens relied on.
-    _MUTABLE_AFTER_PUBLISH = frozenset({"status", "effective_to"})
-
+    # After publication only two things may still happen to a version: a later version or
+    # a withdrawal ends it (``effective_to``), and a published version may be withdrawn.
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
-            stored = ItemVersion.objects.filter(pk=self.pk).values_list("status", flat=True).first()
-            if stored is not None and stored != VersionStatus.DRAFT:
-                update_fields = kwargs.get("update_fields")
-                if update_fields is None or not set(update_fields) <= self._MUTABLE_AFTER_PUBLISH:
-                    raise PublishedVersionError(
-                        _(
-                            "Version %(v)d of this item is published and cannot be changed; create a new version."
-                        ),
-                        code="published_immutable",
-                        params={"v": self.version},
-                    )
+            self._guard_published(kwargs.get("update_fields"))
         super().save(*args, **kwargs)
 
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        if self.is_published:
-            raise PublishedVersionError(
-                _("A published version cannot be deleted."), code="published_immutable"
+    def _guard_published(self, update_fields: Any) -> None:
+        attnames = [f.attname for f in self._meta.concrete_fields]
+        stored = ItemVersion.objects.filter(pk=self.pk).values(*attnames).first()
+        if stored is None or stored["status"] == VersionStatus.DRAFT:
+            return
+        written = (
+            set(attnames)
+            if update_fields is None
+            else {self._meta.get_field(name).attname for name in update_fields}
+        )
+        changed = {name for name in written if getattr(self, name) != stored[name]}
+        allowed = {"effective_to"}
+        if stored["status"] == VersionStatus.PUBLISHED and self.status == VersionStatus.WITHDRAWN:
+            allowed.add("status")
+        if changed - allowed:
+            raise _published_error(
+                _("Version %(v)d of this item is published and cannot be changed; create a new version."),
+                v=stored["version"],
             )
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        stored = ItemVersion.objects.filter(pk=self.pk).values_list("status", flat=True).first()
+        if self.is_published or (stored is not None and stored != VersionStatus.DRAFT):
+            raise _published_error(_("A published version cannot be deleted."))
         return super().delete(*args, **kwargs)
 
     @property
@@ -267,12 +302,23 @@ class ItemVersion(models.Model):
             and self.promised_limit > self.statutory_limit
         ):
             raise ValidationError(
-                {
-                    "promised_limit": _(
-                        "The promised limit (%(promised)d) cannot exceed the statutory limit (%(statutory)d)."
-                    )
-                    % {"promised": self.promised_limit, "statutory": self.statutory_limit}
-                }
+                {"promised_limit": promised_exceeds_statutory(self.promised_limit, self.statutory_limit)}
+            )
+
+
+class VersionPartQuerySet(models.QuerySet[Any]):
+    def delete(self) -> tuple[int, dict[str, int]]:
+        self._guard()
+        return super().delete()
+
+    def update(self, **kwargs: Any) -> int:
+        self._guard()
+        return super().update(**kwargs)
+
+    def _guard(self) -> None:
+        if self.exclude(version__status=VersionStatus.DRAFT).exists():
+            raise _published_error(
+                _("This item version is published and cannot be changed; create a new version.")
             )
 
 
@@ -280,6 +326,8 @@ class VersionPart(models.Model):
     """A row that belongs to one item version and freezes with it."""
 
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    objects = VersionPartQuerySet.as_manager()
 
     class Meta:
         abstract = True
@@ -294,11 +342,14 @@ class VersionPart(models.Model):
         return super().delete(*args, **kwargs)
 
     def _guard(self) -> None:
-        status = ItemVersion.objects.filter(pk=self.version_id).values_list("status", flat=True).first()  # type: ignore[attr-defined]
-        if status is not None and status != VersionStatus.DRAFT:
-            raise PublishedVersionError(
-                _("This item version is published and cannot be changed; create a new version."),
-                code="published_immutable",
+        # Both the version the row belongs to now and the one it is stored under: moving a
+        # row out of a published version changes that version as much as editing it.
+        touched = Q(pk=self.version_id)  # type: ignore[attr-defined]
+        if self.pk is not None:
+            touched |= Q(pk__in=type(self)._base_manager.filter(pk=self.pk).values("version_id"))
+        if ItemVersion.objects.filter(touched).exclude(status=VersionStatus.DRAFT).exists():
+            raise _published_error(
+                _("This item version is published and cannot be changed; create a new version.")
             )
 
 
@@ -359,7 +410,13 @@ class Material(VersionPart):
 
     def clean(self) -> None:
         if self.necessity == Necessity.CONDITIONAL and not self.condition:
-            raise ValidationError({"condition": _("Say when a conditional material is required.")})
+            raise ValidationError(
+                {
+                    "condition": ValidationError(
+                        _("Say when a conditional material is required."), code="condition_missing"
+                    )
+                }
+            )
 
 
 class Fee(VersionPart):

@@ -4,13 +4,14 @@ all go through these functions; none writes the catalog models directly."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,8 +23,10 @@ from yiwang.catalog.models import (
     ItemVersion,
     LimitUnit,
     Material,
+    Necessity,
     VersionStatus,
     WorkflowStep,
+    promised_exceeds_statutory,
 )
 from yiwang.core.text import search_document
 from yiwang.org.models import Department, Region
@@ -74,18 +77,16 @@ def entry_upsert(
     statutory_limit_unit: str = LimitUnit.WORKING_DAYS,
     power_source: str = "1",
 ) -> CatalogEntry:
-    entry, _created = CatalogEntry.objects.update_or_create(
-        code=code,
-        defaults={
-            "name": name,
-            "item_type": item_type,
-            "legal_basis": legal_basis,
-            "statutory_limit": statutory_limit,
-            "statutory_limit_unit": statutory_limit_unit,
-            "power_source": power_source,
-        },
-    )
-    entry.full_clean()
+    """Create or update the catalog entry ``code``; invalid values raise before anything is written."""
+    entry = CatalogEntry.objects.filter(code=code).first() or CatalogEntry(code=code)
+    entry.name = name
+    entry.item_type = item_type
+    entry.legal_basis = legal_basis
+    entry.statutory_limit = statutory_limit
+    entry.statutory_limit_unit = statutory_limit_unit
+    entry.power_source = power_source
+    entry.full_clean(validate_unique=entry.pk is None)
+    entry.save()
     return entry
 
 
@@ -108,16 +109,20 @@ def draft_create(
     fields: Mapping[str, Any] | None = None,
     parts: Mapping[str, Iterable[Mapping[str, Any]]] | None = None,
     change_note: str = "",
+    source: ItemVersion | None = None,
 ) -> ItemVersion:
     """Start a new draft version of ``item``.
 
-    Without ``fields``/``parts`` the draft copies the latest version, so an editor changes
-    only what changes. Given, they replace the copied values.
+    Without ``fields``/``parts`` the draft copies ``source`` (default: the latest version),
+    so an editor changes only what changes. Given, they replace the copied values; each
+    key of ``parts`` (materials, fees, steps, faqs) replaces that whole list.
     """
     Item.objects.select_for_update().get(pk=item.pk)
     if item.versions.filter(status=VersionStatus.DRAFT).exists():
         raise ValidationError(_("This item already has a draft version."), code="draft_exists")
-    latest = item.versions.order_by("-version").first()
+    if source is not None and source.item_id != item.pk:
+        raise ValueError("source version belongs to another item")
+    latest = source or item.versions.order_by("-version").first()
     number = (item.versions.aggregate(m=Max("version"))["m"] or 0) + 1
     values: dict[str, Any] = {}
     if latest is not None:
@@ -150,16 +155,27 @@ def draft_create(
             rows = [_part_values(obj) for obj in getattr(latest, related).all()]
         else:
             rows = []
+        objs = []
         for index, row in enumerate(rows, start=1):
             obj = model(version=version, **{"order": index, **row})
             obj.full_clean(exclude=["version"])
-            obj.save()
+            objs.append(obj)
+        # The version was created above as a draft, so the per-row immutability guard of
+        # VersionPart.save() has nothing to protect here: write the rows in one statement.
+        model.objects.bulk_create(objs)
     return version
 
 
 def _part_values(obj: Any) -> dict[str, Any]:
+    """A part's values as keyword arguments for a copy (files by their stored name)."""
     skip = {"id", "version"}
-    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields if f.name not in skip}
+    values = {}
+    for f in obj._meta.concrete_fields:
+        if f.name in skip:
+            continue
+        value = getattr(obj, f.attname)
+        values[f.attname] = value.name or "" if isinstance(value, FieldFile) else value
+    return values
 
 
 @transaction.atomic
@@ -180,20 +196,39 @@ def draft_update(*, version: ItemVersion, fields: Mapping[str, Any]) -> ItemVers
     return version
 
 
-def validate_for_publish(version: ItemVersion) -> None:
-    """Everything that must hold before citizens may rely on a version."""
-    errors: dict[str, list[str]] = {}
+def publish_problems(
+    *,
+    version: ItemVersion,
+    entry: CatalogEntry,
+    steps: Sequence[WorkflowStep],
+    materials: Sequence[Material] = (),
+    fees: Sequence[Fee] = (),
+) -> dict[str, list[ValidationError]]:
+    """What stops ``version`` (saved or not) from being published, by field.
 
-    def add(field: str, message: str) -> None:
-        errors.setdefault(field, []).append(message)
+    Pure: works on the objects given, so the Excel importer can check a whole workbook in
+    memory with exactly the rules ``version_publish`` applies.
+    """
+    errors: dict[str, list[ValidationError]] = {}
 
-    entry = version.item.entry
-    statutory = version.statutory_limit if version.statutory_limit is not None else entry.statutory_limit
-    if statutory is not None and version.promised_limit > statutory:
+    def add(field: str, message: str, code: str, **params: Any) -> None:
+        errors.setdefault(field, []).append(ValidationError(message, code=code, params=params or None))
+
+    if version.statutory_limit is not None:
+        statutory, statutory_unit = version.statutory_limit, version.limit_unit
+    else:
+        statutory, statutory_unit = entry.statutory_limit, entry.statutory_limit_unit
+    if statutory is not None and statutory_unit != version.limit_unit:
         add(
-            "promised_limit",
-            _("The promised limit (%(promised)d) cannot exceed the statutory limit (%(statutory)d).")
-            % {"promised": version.promised_limit, "statutory": statutory},
+            "limit_unit",
+            _("The limits are counted in %(unit)s, but the statutory limit is in %(statutory_unit)s."),
+            "limit_unit_mismatch",
+            unit=LimitUnit(version.limit_unit).label,
+            statutory_unit=LimitUnit(statutory_unit).label,
+        )
+    elif statutory is not None and version.promised_limit is not None and version.promised_limit > statutory:
+        errors.setdefault("promised_limit", []).append(
+            promised_exceeds_statutory(version.promised_limit, statutory)
         )
     if (
         version.statutory_limit is not None
@@ -202,33 +237,54 @@ def validate_for_publish(version: ItemVersion) -> None:
     ):
         add(
             "statutory_limit",
-            _("The statutory limit (%(item)d) differs from the catalog entry's (%(entry)d).")
-            % {"item": version.statutory_limit, "entry": entry.statutory_limit},
+            _("The statutory limit (%(item)d) differs from the catalog entry's (%(entry)d)."),
+            "statutory_differs_from_entry",
+            item=version.statutory_limit,
+            entry=entry.statutory_limit,
         )
-    steps = list(version.steps.all())
     if not steps:
-        add("steps", _("An item needs at least one workflow step before it can be published."))
-    else:
-        serial_total = _serial_step_days(steps)
-        if serial_total > version.promised_limit and version.promised_limit > 0:
+        add(
+            "steps",
+            _("An item needs at least one workflow step before it can be published."),
+            "no_workflow_step",
+        )
+    elif version.promised_limit:
+        serial_total = _serial_step_days(list(steps))
+        if serial_total > version.promised_limit:
             add(
                 "steps",
                 _(
                     "The workflow's step limits add up to %(total)d days, more than the promised limit of %(limit)d."
-                )
-                % {"total": serial_total, "limit": version.promised_limit},
+                ),
+                "steps_exceed_promised",
+                total=serial_total,
+                limit=version.promised_limit,
             )
-    for material in version.materials.all():
-        if material.necessity == "conditional" and not material.condition:
+    for material in materials:
+        if material.necessity == Necessity.CONDITIONAL and not material.condition.strip():
             add(
                 "materials",
-                _("Material “%(name)s” is conditional but says not when.") % {"name": material.name},
+                _("Material “%(name)s” is conditional but does not say when it is required."),
+                "condition_missing",
+                name=material.name,
             )
-    for fee in version.fees.all():
-        if not fee.basis:
-            add("fees", _("Fee “%(name)s” has no charging basis.") % {"name": fee.name})
+    for fee in fees:
+        if not fee.basis.strip():
+            add("fees", _("Fee “%(name)s” has no charging basis."), "fee_basis_missing", name=fee.name)
     if not version.legal_basis.strip():
-        add("legal_basis", _("An item needs its legal basis."))
+        add("legal_basis", _("An item needs its legal basis."), "legal_basis_missing")
+    return errors
+
+
+def validate_for_publish(version: ItemVersion) -> None:
+    """Everything that must hold before citizens may rely on a version."""
+    errors = publish_problems(
+        version=version,
+        entry=version.item.entry,
+        steps=list(version.steps.all()),
+        materials=list(version.materials.all()),
+        fees=list(version.fees.all()),
+    )
     if errors:
         raise ValidationError(errors, code="not_publishable")
 
@@ -264,8 +320,9 @@ def _search_text(version: ItemVersion) -> str:
 def version_publish(*, version: ItemVersion, effective_from: dt.date | None = None) -> ItemVersion:
     """Publish a draft, in force from ``effective_from`` (default: today).
 
-    The version in force before it gets ``effective_to = effective_from``; a version
-    published for a date before the current one's start is refused.
+    The version in force before it ends on ``effective_from`` (its ``effective_to``). A
+    date on or before the latest published version's start is refused, so the versions of
+    an item never overlap and ``ItemVersion.objects.in_force(day)`` finds at most one.
     """
     Item.objects.select_for_update().get(pk=version.item_id)
     version.refresh_from_db()
@@ -274,29 +331,28 @@ def version_publish(*, version: ItemVersion, effective_from: dt.date | None = No
     validate_for_publish(version)
     effective_from = effective_from or timezone.localdate()
     previous = (
-        ItemVersion.objects.filter(
-            item_id=version.item_id, status=VersionStatus.PUBLISHED, effective_to__isnull=True
-        )
+        ItemVersion.objects.filter(item_id=version.item_id, status=VersionStatus.PUBLISHED)
         .exclude(pk=version.pk)
-        .order_by("-version")
+        .order_by("-effective_from", "-version")
         .first()
     )
     if previous is not None and previous.effective_from and effective_from <= previous.effective_from:
         raise ValidationError(
             {
-                "effective_from": _(
-                    "The new version must take effect after %(date)s, when version %(v)d did."
+                "effective_from": ValidationError(
+                    _("The new version must take effect after %(date)s, when version %(v)d did."),
+                    code="effective_date_order",
+                    params={"date": previous.effective_from.isoformat(), "v": previous.version},
                 )
-                % {"date": previous.effective_from.isoformat(), "v": previous.version}
-            },
-            code="effective_date_order",
+            }
         )
     version.search_text = _search_text(version)
     version.effective_from = effective_from
     version.status = VersionStatus.PUBLISHED
     version.published_at = timezone.now()
     version.save()  # the stored row is still a draft, so the immutability guard lets this through
-    if previous is not None:
+    # A withdrawn item that is published again keeps its withdrawal date when that came first.
+    if previous is not None and (previous.effective_to is None or previous.effective_to > effective_from):
         previous.effective_to = effective_from
         previous.save(update_fields=["effective_to"])
     return version
@@ -304,11 +360,23 @@ def version_publish(*, version: ItemVersion, effective_from: dt.date | None = No
 
 @transaction.atomic
 def item_withdraw(*, item: Item, on: dt.date) -> None:
-    """Cancel an item from a date: the version in force stops being in force then."""
-    current = ItemVersion.objects.filter(
-        item=item, status=VersionStatus.PUBLISHED, effective_to__isnull=True
-    ).first()
-    if current is None:
+    """Cancel an item from a date: no version of it is in force on or after ``on``.
+
+    The version in force on the eve of ``on`` ends then; versions published to start on
+    or after ``on`` will never be in force and become withdrawn.
+    """
+    Item.objects.select_for_update().get(pk=item.pk)
+    published = list(
+        ItemVersion.objects.filter(item=item, status=VersionStatus.PUBLISHED)
+        .filter(Q(effective_to__isnull=True) | Q(effective_to__gt=on))
+        .order_by("effective_from")
+    )
+    if not published:
         raise ValidationError(_("This item has no version in force."), code="nothing_in_force")
-    current.effective_to = on
-    current.save(update_fields=["effective_to"])
+    for version in published:
+        if version.effective_from is not None and version.effective_from >= on:
+            version.status = VersionStatus.WITHDRAWN
+            version.save(update_fields=["status"])
+        else:
+            version.effective_to = on
+            version.save(update_fields=["effective_to"])
