@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -19,14 +20,65 @@ from stdnum.cn import ric, uscc
 from stdnum.exceptions import ValidationError as StdnumError
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_RESIDENT_ID_RE = re.compile(r"^\d{17}[\dX]$")
-_USCC_RE = re.compile(rf"^[{USCC_ALPHABET}]{{2}}\d{{6}}[{USCC_ALPHABET}]{{10}}$")
-_REGION_RE = re.compile(r"^(\d{6}|\d{12})$")
+# ASCII digits only: ``\d`` would also match full-width and other scripts' digits, which
+# int() accepts, so such a number would pass and be stored in a form no lookup matches.
+_RESIDENT_ID_RE = re.compile(r"^[0-9]{17}[0-9X]$")
+_USCC_RE = re.compile(rf"^[{USCC_ALPHABET}]{{2}}[0-9]{{6}}[{USCC_ALPHABET}]{{10}}$")
+_REGION_RE = re.compile(r"^([0-9]{6}|[0-9]{12})$")
+# Province-level regions of GB/T 2260 (71 Taiwan, 81 Hong Kong, 82 Macao).
+PROVINCE_CODES = frozenset(
+    {
+        *(
+            "11",
+            "12",
+            "13",
+            "14",
+            "15",
+            "21",
+            "22",
+            "23",
+            "31",
+            "32",
+            "33",
+            "34",
+            "35",
+            "36",
+            "37",
+            "41",
+            "42",
+        ),
+        *(
+            "43",
+            "44",
+            "45",
+            "46",
+            "50",
+            "51",
+            "52",
+            "53",
+            "54",
+            "61",
+            "62",
+            "63",
+            "64",
+            "65",
+            "71",
+            "81",
+            "82",
+        ),
+    }
+)
+
+
+def _half_width(value: str) -> str:
+    """Full-width digits and letters typed with a Chinese input method → ASCII (NFKC)."""
+    return unicodedata.normalize("NFKC", value).strip()
 
 
 def normalize_resident_id(value: str) -> str:
-    """Strip surrounding blanks and upper-case the check character (x → X)."""
-    return value.strip().upper()
+    """Strip surrounding blanks, turn full-width characters into ASCII and upper-case the
+    check character (x → X)."""
+    return _half_width(value).upper()
 
 
 def validate_resident_id(value: str) -> str:
@@ -74,7 +126,7 @@ def is_valid_resident_id(s: str) -> bool:
 
 
 def normalize_uscc(value: str) -> str:
-    return value.strip().upper()
+    return _half_width(value).upper()
 
 
 def validate_uscc(value: str) -> str:
@@ -122,16 +174,20 @@ def is_valid_uscc(s: str) -> bool:
 
 def validate_region_code(value: str) -> str:
     """A GB/T 2260 code: six digits (province, city, county) or twelve (town, village)."""
-    code = (value or "").strip()
+    code = _half_width(value or "")
     if not _REGION_RE.match(code):
         raise ValidationError(
             _("A region code is 6 digits (province, city, county) or 12 digits (town, village)."),
             code="region_code_format",
         )
-    if code[:2] == "00" or not 11 <= int(code[:2]) <= 82:
+    if code[:2] not in PROVINCE_CODES:
         raise ValidationError(
-            _("The first two digits of a region code name a province (11 to 82)."),
+            _(
+                "The first two digits of a region code must name a province-level region "
+                "(GB/T 2260, e.g. 11 Beijing, 13 Hebei); %(prefix)s does not."
+            ),
             code="region_code_province",
+            params={"prefix": code[:2]},
         )
     return code
 

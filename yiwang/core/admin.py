@@ -1,0 +1,204 @@
+"""Admin of the working-day calendar's override table.
+
+Saving and deleting go through ``yiwang.core.calendar_services``; the forms run the same
+validation first, so a bad entry is shown on the form and nothing is written. Both
+change lists warn about the years around today whose holiday schedule is unknown.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminDateWidget
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from yiwang.core import calendar
+from yiwang.core.calendar_services import (
+    calendar_day_create,
+    calendar_day_delete,
+    calendar_day_update,
+    calendar_year_delete,
+    calendar_year_set,
+    validate_calendar_day,
+    validate_calendar_year,
+)
+from yiwang.core.checks import format_years
+from yiwang.core.models import CalendarDay, CalendarYear
+
+DATE_FORMAT_MESSAGE = _("Enter the date as YYYY-MM-DD, for example 2027-10-01.")
+
+
+def warn_uncovered_years(request: HttpRequest) -> list[int]:
+    """Add a warning naming last, this and next year if their schedule is unknown."""
+    year = timezone.localdate().year
+    missing = calendar.uncovered_years(range(year - 1, year + 2))
+    if missing:
+        messages.warning(
+            request,
+            gettext(
+                "The holiday schedule of %(years)s has not been entered yet; until it is, working days "
+                "there are counted Monday to Friday. Enter the published holidays and make-up working days "
+                "as calendar days, then mark the year complete under calendar years."
+            )
+            % {"years": format_years(missing)},
+        )
+    return missing
+
+
+class CalendarDayForm(forms.ModelForm):
+    date = forms.DateField(
+        label=_("date"),
+        widget=AdminDateWidget,
+        input_formats=["%Y-%m-%d"],
+        error_messages={"invalid": DATE_FORMAT_MESSAGE},
+    )
+
+    class Meta:
+        model = CalendarDay
+        fields = ["date", "is_workday", "name", "source"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if not self.errors:
+            try:
+                validate_calendar_day(
+                    day=cleaned["date"],
+                    is_workday=cleaned["is_workday"],
+                    name=cleaned.get("name", ""),
+                    source=cleaned.get("source", ""),
+                    exclude_pk=self.instance.pk,
+                )
+            except ValidationError as exc:
+                self.add_error(None, exc)
+        return cleaned
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    form = CalendarDayForm
+    list_display = ["date", "weekday", "is_workday", "name", "source", "package_says", "updated_at"]
+    list_filter = ["is_workday"]
+    search_fields = ["name", "source"]
+    date_hierarchy = "date"
+    ordering = ["-date"]
+
+    @admin.display(description=_("weekday"))
+    def weekday(self, obj: CalendarDay) -> str:
+        return date_format(obj.date, "l")
+
+    @admin.display(description=_("chinesecalendar says"))
+    def package_says(self, obj: CalendarDay) -> str:
+        value = calendar.package_day(obj.date)
+        if value is None:
+            return gettext("no data (Monday to Friday)")
+        return gettext("working day") if value else gettext("day off")
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        warn_uncovered_years(request)
+        return super().changelist_view(request, extra_context)
+
+    def save_model(self, request: HttpRequest, obj: CalendarDay, form: forms.ModelForm, change: bool) -> None:
+        data = form.cleaned_data
+        values = {
+            "day": data["date"],
+            "is_workday": data["is_workday"],
+            "name": data["name"],
+            "source": data.get("source", ""),
+            "actor": request.user,
+        }
+        saved = calendar_day_update(calendar_day=obj, **values) if change else calendar_day_create(**values)
+        obj.pk = saved.pk
+
+    def delete_model(self, request: HttpRequest, obj: CalendarDay) -> None:
+        calendar_day_delete(calendar_day=obj, actor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[CalendarDay]) -> None:
+        for obj in queryset:
+            calendar_day_delete(calendar_day=obj, actor=request.user)
+
+
+class CalendarYearForm(forms.ModelForm):
+    class Meta:
+        model = CalendarYear
+        fields = ["year", "schedule_reference", "published_on", "complete", "note"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        year = cleaned.get("year", self.instance.year if self.instance.pk else None)
+        if not self.errors and year is not None:
+            try:
+                validate_calendar_year(
+                    year=year,
+                    schedule_reference=cleaned.get("schedule_reference", ""),
+                    complete=bool(cleaned.get("complete")),
+                )
+            except ValidationError as exc:
+                self.add_error(None, exc)
+        return cleaned
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(admin.ModelAdmin):
+    form = CalendarYearForm
+    list_display = [
+        "year",
+        "complete",
+        "schedule_reference",
+        "published_on",
+        "coverage_status",
+        "days_entered",
+    ]
+    list_filter = ["complete"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: CalendarYear | None = None) -> list[str]:
+        return ["year"] if obj is not None else []
+
+    @admin.display(description=_("coverage"))
+    def coverage_status(self, obj: CalendarYear) -> str:
+        cover = calendar.coverage(obj.year)
+        if cover.by_table:
+            return gettext("covered by this table")
+        if cover.by_package:
+            return gettext("covered by chinesecalendar")
+        return gettext("not covered: Monday to Friday")
+
+    @admin.display(description=_("days entered"))
+    def days_entered(self, obj: CalendarYear) -> int:
+        return calendar.coverage(obj.year).override_days
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        warn_uncovered_years(request)
+        return super().changelist_view(request, extra_context)
+
+    def save_model(
+        self, request: HttpRequest, obj: CalendarYear, form: forms.ModelForm, change: bool
+    ) -> None:
+        data = form.cleaned_data
+        saved = calendar_year_set(
+            year=obj.year,
+            schedule_reference=data.get("schedule_reference", ""),
+            complete=bool(data.get("complete")),
+            published_on=data.get("published_on"),
+            note=data.get("note", ""),
+            actor=request.user,
+        )
+        obj.pk = saved.pk
+
+    def delete_model(self, request: HttpRequest, obj: CalendarYear) -> None:
+        calendar_year_delete(calendar_year=obj, actor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[CalendarYear]) -> None:
+        for obj in queryset:
+            calendar_year_delete(calendar_year=obj, actor=request.user)
