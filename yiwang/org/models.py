@@ -2,13 +2,57 @@
 
 from __future__ import annotations
 
+import re
+from enum import StrEnum
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from yiwang.core.identifiers import mask_mobile, validate_region_code, validate_uscc
+from yiwang.core.identifiers import (
+    is_valid_region_code,
+    mask_mobile,
+    normalize_uscc,
+    validate_region_code,
+    validate_uscc,
+)
+
+_MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+
+
+class OrgError(StrEnum):
+    """Stable machine codes of the organisation app's validation errors (besides the
+    identifier codes of ``yiwang.core.identifiers`` and Django's own)."""
+
+    REGION_CODE_LENGTH = "region_code_length"
+    REGION_CODE_LEVEL = "region_code_level"
+    REGION_CODE_EXISTS = "region_code_exists"
+    PARENT_LEVEL = "parent_level"
+    PARENT_OUTSIDE = "parent_outside"
+    PARENT_REQUIRED = "parent_required"
+    PARENT_CYCLE = "parent_cycle"
+    PARENT_REGION = "parent_region"
+    CHILD_REGION = "child_region"
+    USCC_EXISTS = "uscc_exists"
+    NAME_EXISTS = "name_exists"
+    NUMBER_EXISTS = "number_exists"
+    SUPERVISION_ROOM_EXISTS = "supervision_room_exists"
+    DEPARTMENT_OUTSIDE_CENTER = "department_outside_center"
+    DEPARTMENT_INACTIVE = "department_inactive"
+    MOBILE_FORMAT = "mobile_format"
+    USERNAME_EXISTS = "username_exists"
+    PASSWORD_MISMATCH = "password_mismatch"  # noqa: S105 (an error code)
+    STAFF_INACTIVE = "staff_inactive"
+    STAFF_ACTIVE = "staff_active"
+    SELF_DEACTIVATION = "self_deactivation"
+    SCOPE_REQUIRED = "scope_required"
+    SCOPE_DISJOINT = "scope_disjoint"
+    ROLE_EXISTS = "role_exists"
+    SELF_REVOKE = "self_revoke"
+    OUTSIDE_SCOPE = "outside_scope"
+    GRANT_OUTSIDE_SCOPE = "grant_outside_scope"
 
 
 class RegionLevel(models.IntegerChoices):
@@ -37,6 +81,33 @@ def region_path(code: str, level: int) -> str:
     return code.ljust(12, "0")[: PATH_LENGTH[RegionLevel(level)]]
 
 
+def _code_level_error(code: str, level: RegionLevel) -> ValidationError | None:
+    """Why a well-formed code cannot be a region of ``level``, or None when it can."""
+    expected = 6 if level <= RegionLevel.COUNTY else 12
+    if len(code) != expected:
+        return ValidationError(
+            _("A %(level)s code has %(n)d digits; this one has %(actual)d."),
+            code=OrgError.REGION_CODE_LENGTH,
+            params={"level": level.label, "n": expected, "actual": len(code)},
+        )
+    full = code.ljust(12, "0")
+    end = PATH_LENGTH[level]
+    start = max((n for n in PATH_LENGTH.values() if n < end), default=0)
+    if full[end:].strip("0"):
+        return ValidationError(
+            _("The code %(code)s names a region below %(level)s level; check the level."),
+            code=OrgError.REGION_CODE_LEVEL,
+            params={"code": code, "level": level.label},
+        )
+    if not full[start:end].strip("0"):
+        return ValidationError(
+            _("The code %(code)s names a region above %(level)s level; check the level."),
+            code=OrgError.REGION_CODE_LEVEL,
+            params={"code": code, "level": level.label},
+        )
+    return None
+
+
 class Region(models.Model):
     code = models.CharField(_("region code"), max_length=12, unique=True, validators=[validate_region_code])
     name = models.CharField(_("name"), max_length=100)
@@ -52,6 +123,11 @@ class Region(models.Model):
     # Derived from code and level (see region_path); kept as a column so a subtree is one
     # indexed prefix query.
     path = models.CharField(_("tree path"), max_length=12, unique=True, editable=False)
+
+    # The row is its own placement (see yiwang.org.permissions.SELF); regions belong to no
+    # department, so department-only grants see none.
+    scope_region_field = "self"
+    scope_department_field = None
 
     class Meta:
         verbose_name = _("region")
@@ -69,27 +145,38 @@ class Region(models.Model):
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     def clean(self) -> None:
-        errors: dict[str, str] = {}
-        if self.code and self.level:
-            expected = 6 if self.level <= RegionLevel.COUNTY else 12
-            if len(self.code) != expected:
-                errors["code"] = _("A %(level)s code has %(n)d digits.") % {
-                    "level": RegionLevel(self.level).label,
-                    "n": expected,
-                }
-            elif self.code.ljust(12, "0")[PATH_LENGTH[RegionLevel(self.level)] :].strip("0"):
-                errors["code"] = _("This code has digits beyond its level; check the level.")
-        if self.parent_id and self.level:
+        errors: dict[str, ValidationError] = {}
+        level = self.level if self.level in RegionLevel.values else None
+        code_ok = bool(self.code) and is_valid_region_code(self.code)
+        if code_ok:
+            # The field validator has reported a malformed code; a good one is stored in
+            # its normal form.
+            self.code = validate_region_code(self.code)
+        if code_ok and level is not None:
+            error = _code_level_error(self.code, RegionLevel(level))
+            if error is not None:
+                errors["code"] = error
+            else:
+                self.path = region_path(self.code, level)
+        if level is not None and self.parent_id:
             parent = self.parent
-            if parent.level >= self.level:
-                errors["parent"] = _("The parent region must be of a higher level.")
-            elif self.code and not region_path(self.code, self.level).startswith(parent.path):
-                errors["parent"] = _("The code %(code)s does not lie inside %(parent)s.") % {
-                    "code": self.code,
-                    "parent": parent.name,
-                }
-        elif self.level and self.level != RegionLevel.PROVINCE:
-            errors["parent"] = _("Only a province has no parent region.")
+            assert parent is not None  # noqa: S101 (parent_id is set)
+            if parent.level >= level:
+                errors["parent"] = ValidationError(
+                    _("The parent region must be of a higher level than %(level)s."),
+                    code=OrgError.PARENT_LEVEL,
+                    params={"level": RegionLevel(level).label},
+                )
+            elif code_ok and "code" not in errors and not self.path.startswith(parent.path):
+                errors["parent"] = ValidationError(
+                    _("The code %(code)s does not lie inside %(parent)s (%(parent_code)s)."),
+                    code=OrgError.PARENT_OUTSIDE,
+                    params={"code": self.code, "parent": parent.name, "parent_code": parent.code},
+                )
+        elif level is not None and level != RegionLevel.PROVINCE:
+            errors["parent"] = ValidationError(
+                _("Only a province has no parent region."), code=OrgError.PARENT_REQUIRED
+            )
         if errors:
             raise ValidationError(errors)
 
@@ -132,6 +219,42 @@ class Department(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if self.uscc:
+            self.uscc = normalize_uscc(self.uscc)
+        if not self.parent_id:
+            return
+        parent = self.parent
+        assert parent is not None  # noqa: S101 (parent_id is set)
+        if self.pk is not None and (parent.pk == self.pk or self.pk in parent.ancestor_ids()):
+            raise ValidationError(
+                {
+                    "parent": ValidationError(
+                        _("A department cannot be placed under itself or one of its sub-departments."),
+                        code=OrgError.PARENT_CYCLE,
+                    )
+                }
+            )
+        if self.region_id and not parent.region.contains(self.region):
+            raise ValidationError(
+                {
+                    "region": ValidationError(
+                        _("A sub-department lies in its parent's region (%(region)s) or below it."),
+                        code=OrgError.PARENT_REGION,
+                        params={"region": parent.region.name},
+                    )
+                }
+            )
+
+    def ancestor_ids(self) -> list[int]:
+        """Ids of the departments above this one, nearest first (the tree is shallow)."""
+        ids: list[int] = []
+        parent_id = self.parent_id
+        while parent_id is not None and parent_id not in ids:
+            ids.append(parent_id)
+            parent_id = Department.objects.filter(pk=parent_id).values_list("parent_id", flat=True).first()
+        return ids
 
 
 class ServiceCenter(models.Model):
@@ -221,6 +344,18 @@ class Staff(models.Model):
     def __str__(self) -> str:
         return f"{self.name}（{self.department.short_name or self.department.name}）"
 
+    def clean(self) -> None:
+        self.mobile = self.mobile.strip()
+        if self.mobile and not _MOBILE_RE.match(self.mobile):
+            raise ValidationError(
+                {
+                    "mobile": ValidationError(
+                        _("A mobile number is 11 digits starting with 1, such as 13812345678."),
+                        code=OrgError.MOBILE_FORMAT,
+                    )
+                }
+            )
+
     @property
     def masked_mobile(self) -> str:
         return mask_mobile(self.mobile)
@@ -267,10 +402,36 @@ class RoleAssignment(models.Model):
             ),
         ]
 
+    # An assignment is placed where its holder works: whoever manages that staff member
+    # sees the roles they hold.
+    scope_region_field = "staff__department__region"
+    scope_department_field = "staff__department"
+
     def __str__(self) -> str:
         scope = " / ".join(str(x) for x in (self.region, self.department) if x)
         return f"{self.staff.name}: {self.get_role_display()} @ {scope}"
 
     def clean(self) -> None:
         if not self.region_id and not self.department_id:
-            raise ValidationError(_("A role needs a region scope, a department scope or both."))
+            raise ValidationError(
+                _("A role needs a region scope, a department scope or both."), code=OrgError.SCOPE_REQUIRED
+            )
+        if self.region_id and self.department_id:
+            region, dept_region = self.region, self.department.region  # type: ignore[union-attr]
+            assert region is not None  # noqa: S101 (region_id is set)
+            if not (region.contains(dept_region) or dept_region.contains(region)):
+                raise ValidationError(
+                    {
+                        "department": ValidationError(
+                            _(
+                                "%(department)s works in %(dept_region)s, outside %(region)s: the scope would be empty."
+                            ),
+                            code=OrgError.SCOPE_DISJOINT,
+                            params={
+                                "department": self.department.name,  # type: ignore[union-attr]
+                                "dept_region": dept_region.name,
+                                "region": region.name,
+                            },
+                        )
+                    }
+                )

@@ -3,9 +3,13 @@
 Every view, API endpoint, admin page and export asks here. A staff member's scope is the
 union of their role assignments; each assignment covers a region subtree, a department
 (with its sub-departments), or that department's work inside the subtree. Models opt in
-by naming the fields that place a row: ``scope_region_field`` (a path to a Region) and
-``scope_department_field`` (a path to a Department, or ``None`` when rows belong to no
-department). A county's staff therefore never see a neighbouring county's rows.
+by naming the fields that place a row: ``scope_region_field`` (a path to a Region, or
+``"self"`` on Region itself) and ``scope_department_field`` (a path to a Department,
+``"pk"`` on Department itself, or ``None`` when rows belong to no department). A county's
+staff therefore never see a neighbouring county's rows.
+
+A region subtree is one indexed prefix filter on ``Region.path``; department grants are
+expanded to the department's sub-departments once per request.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ M = TypeVar("M", bound=Model)
 User = AbstractBaseUser | AnonymousUser
 
 _CACHE_ATTR = "_yiwang_scope"
+SELF = "self"
+"""``scope_region_field`` value of a model whose rows are regions themselves."""
 
 
 @dataclass(frozen=True)
@@ -100,12 +106,16 @@ def _scope_fields(model: type[Model]) -> tuple[str | None, str | None]:
     return region_field, department_field
 
 
+def _region_lookup(region_field: str) -> str:
+    return "path__startswith" if region_field == SELF else f"{region_field}__path__startswith"
+
+
 def _grant_q(grant: Grant, region_field: str | None, department_field: str | None) -> Q | None:
     q = Q()
     if grant.region_path is not None:
         if region_field is None:
             return None
-        q &= Q(**{f"{region_field}__path__startswith": grant.region_path})
+        q &= Q(**{_region_lookup(region_field): grant.region_path})
     if grant.department_ids is not None:
         if department_field is None:
             return None
@@ -124,14 +134,34 @@ def visible(user: User | None, queryset: QuerySet[M], roles: Iterable[Role] | No
     ]
     if not qs:
         return queryset.none()
-    return queryset.filter(reduce(or_, qs)).distinct() if len(qs) > 1 else queryset.filter(qs[0])
+    queryset = queryset.filter(reduce(or_, qs))
+    if len(qs) > 1 and _crosses_many(queryset.model, (region_field, department_field)):
+        # Only a path through a to-many relation can repeat a row; DISTINCT on a large
+        # table is a sort of the whole result, so it is not added otherwise.
+        queryset = queryset.distinct()
+    return queryset
+
+
+def _crosses_many(model: type[Model], paths: Iterable[str | None]) -> bool:
+    for path in paths:
+        if path is None or path in (SELF, "pk"):
+            continue
+        current: Any = model
+        for part in path.split("__"):
+            field_ = current._meta.get_field(part)
+            if field_.many_to_many or field_.one_to_many:
+                return True
+            if field_.related_model is None:
+                break
+            current = field_.related_model
+    return False
 
 
 def _placement(obj: Model) -> tuple[str | None, int | None]:
     region_field, department_field = _scope_fields(type(obj))
     region_path = None
     if region_field is not None:
-        region = _follow(obj, region_field)
+        region = obj if region_field == SELF else _follow(obj, region_field)
         region_path = region.path if region is not None else None
     department_id = None
     if department_field is not None:
@@ -146,6 +176,12 @@ def _follow(obj: Any, path: str) -> Any:
             return None
         obj = getattr(obj, part)
     return obj
+
+
+def forget_scope(user: User | None) -> None:
+    """Drop the scope cached on a user object (after its roles changed in this request)."""
+    if user is not None and hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
 
 
 def can_view(user: User | None, obj: Model, roles: Iterable[Role] | None = None) -> bool:
