@@ -1,0 +1,235 @@
+"""Loads the demo (``yiwang.demo.data``) through the factories and catalog services the
+tests use, so the demo exercises the same write path as everything else.
+
+Every builder gets or creates by a natural key (region code, USCC, center name and window
+number, username, item code, catalog entry code), so running the seeder again changes
+nothing. An item already present is left as it is, even if ``data`` has changed since.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import factory
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from yiwang.catalog import services as catalog_services
+from yiwang.catalog.factories import published_item
+from yiwang.catalog.models import CaseKind, CatalogEntry
+from yiwang.demo import data
+from yiwang.org.factories import DepartmentFactory, StaffFactory, UserFactory, center, grant, region, window
+from yiwang.org.models import Department, Region, Role
+
+# The apps whose rows the demo creates, with the user model: what ``row_counts`` counts.
+SEEDED_APPS: tuple[str, ...] = ("org", "catalog")
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    """One demo account as the seeder reports it: no roles means the superuser."""
+
+    username: str
+    roles: tuple[Role, ...]
+    scope: str
+
+
+@dataclass(frozen=True)
+class SeedResult:
+    logins: tuple[DemoLogin, ...]
+    item_codes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Place:
+    center: data.CenterSpec
+    window: data.WindowSpec
+
+    @property
+    def place_and_hours(self) -> str:
+        return (
+            f"{self.center.name} {self.window.number} 号{self.window.name}"
+            f"（{self.center.address}）；{self.center.hours}"
+        )
+
+
+def row_counts() -> dict[str, int]:
+    """Rows of every model the demo touches, by ``app_label.Model``."""
+    models = [m for label in SEEDED_APPS for m in apps.get_app_config(label).get_models()]
+    models.append(get_user_model())
+    return {m._meta.label: m._default_manager.count() for m in models}
+
+
+@transaction.atomic
+def seed_demo() -> SeedResult:
+    """Create whatever part of the demo is missing; return the demo logins and item codes."""
+    regions = _seed_regions(data.REGIONS)
+    departments = _seed_departments(data.DEPARTMENTS, regions)
+    _seed_centers(data.CENTERS, regions, departments)
+    logins = _seed_accounts(data.ACCOUNTS, regions, departments)
+    codes = tuple(_seed_item(spec, departments) for spec in data.ITEMS)
+    return SeedResult(logins=logins, item_codes=codes)
+
+
+def _seed_regions(specs: Iterable[data.RegionSpec]) -> dict[str, Region]:
+    regions: dict[str, Region] = {}
+    for spec in specs:  # parents come first in the data
+        parent = regions[spec.parent] if spec.parent else None
+        regions[spec.code] = region(spec.code, spec.name, spec.level, parent)
+    return regions
+
+
+def _seed_departments(
+    specs: Iterable[data.DepartmentSpec], regions: Mapping[str, Region]
+) -> dict[str, Department]:
+    departments: dict[str, Department] = {}
+    for spec in specs:  # parents come first in the data
+        departments[spec.key] = DepartmentFactory(
+            uscc=spec.uscc,
+            name=spec.name,
+            short_name=spec.short_name,
+            region=regions[spec.region],
+            parent=departments[spec.parent] if spec.parent else None,
+            is_supervision_room=spec.is_supervision_room,
+            phone=spec.phone,
+            address=spec.address,
+        )
+    return departments
+
+
+def _seed_centers(
+    specs: Iterable[data.CenterSpec], regions: Mapping[str, Region], departments: Mapping[str, Department]
+) -> None:
+    for spec in specs:
+        obj = center(regions[spec.region], spec.name, spec.address, spec.phone, spec.hours)
+        for w in spec.windows:
+            window(obj, w.number, w.name, [departments[key] for key in w.departments])
+
+
+class _DemoUsers:
+    """Gets or creates the demo accounts, all with the demo password.
+
+    The password is hashed once and the hash shared: Argon2 is slow on purpose, and the
+    password is the same public one for every account anyway. An existing account is
+    returned untouched, so a second run changes nothing someone has since edited.
+    """
+
+    def __init__(self) -> None:
+        self._hash: str | None = None
+
+    def get(self, username: str, **extra: Any) -> AbstractBaseUser:
+        existing = get_user_model().objects.filter(username=username).first()
+        if existing is not None:
+            return existing
+        if self._hash is None:
+            self._hash = make_password(data.DEMO_PASSWORD)
+        return UserFactory(
+            username=username, password=factory.Transformer.Force(self._hash), is_staff=True, **extra
+        )
+
+
+def _seed_accounts(
+    specs: Iterable[data.AccountSpec], regions: Mapping[str, Region], departments: Mapping[str, Department]
+) -> tuple[DemoLogin, ...]:
+    users = _DemoUsers()
+    users.get(data.SUPERUSER, is_superuser=True)
+    logins = [DemoLogin(data.SUPERUSER, (), "")]
+    for spec in specs:
+        user = users.get(spec.username, first_name=spec.name)
+        staff = StaffFactory(
+            user=user,
+            name=spec.name,
+            department=departments[spec.department],
+            mobile=spec.mobile,
+            employee_number=spec.employee_number,
+        )
+        scopes = []
+        for g in spec.grants:
+            scope_region = regions[g.region] if g.region else None
+            scope_department = departments[g.department] if g.department else None
+            grant(staff, g.role, region=scope_region, department=scope_department)
+            scopes.append(
+                " · ".join(
+                    part
+                    for part in (
+                        scope_region.name if scope_region else "",
+                        (scope_department.short_name or scope_department.name) if scope_department else "",
+                    )
+                    if part
+                )
+            )
+        roles = tuple(dict.fromkeys(g.role for g in spec.grants))
+        logins.append(DemoLogin(spec.username, roles, spec.scope_label or "；".join(scopes)))
+    return tuple(logins)
+
+
+def _place(spec: data.ItemSpec) -> _Place | None:
+    """The window that accepts the item: the one the item names, else the first serving its department."""
+    for c in data.CENTERS:
+        for w in c.windows:
+            if spec.department in w.departments and (not spec.window or spec.window == w.number):
+                return _Place(c, w)
+    return None
+
+
+def _seed_item(spec: data.ItemSpec, departments: Mapping[str, Department]) -> str:
+    department = departments[spec.department]
+    item_region = department.region
+    code = f"{department.uscc}{item_region.level}{spec.entry_code}"
+    if not CatalogEntry.objects.filter(code=spec.entry_code).exists():
+        # published_item would create the entry too, but without its limit unit.
+        catalog_services.entry_upsert(
+            code=spec.entry_code,
+            name=spec.name,
+            item_type=spec.item_type,
+            legal_basis=spec.basis,
+            statutory_limit=spec.statutory,
+            statutory_limit_unit=spec.unit,
+        )
+    steps = [
+        {**step, "department": departments[step["department"]]} if "department" in step else dict(step)
+        for step in spec.steps
+    ]
+    place = _place(spec)
+    published_item(
+        code=code,
+        name=spec.name,
+        department=department,
+        region=item_region,
+        item_type=spec.item_type,
+        legal_basis=spec.basis,
+        statutory_limit=spec.statutory,
+        promised_limit=spec.promised,
+        entry_code=spec.entry_code,
+        fields={
+            "handling_unit": spec.handling_unit or department.name,
+            "limit_unit": spec.unit,
+            "limit_note": spec.limit_note,
+            "case_kind": CaseKind.IMMEDIATE if spec.promised == 0 else CaseKind.PROMISED,
+            "target": spec.target,
+            "conditions": spec.conditions,
+            "special_procedures": spec.special_procedures,
+            "online_depth": spec.online_depth,
+            "visits": spec.visits,
+            "appointment": spec.appointment,
+            "parallel_approval": any(step.get("parallel_group") for step in steps),
+            "result_type": spec.result_type,
+            "result_name": spec.result_name,
+            "place_and_hours": place.place_and_hours if place else department.address,
+            "consultation_phone": department.phone,
+            "consultation_address": f"{place.center.address}（{place.center.name}）"
+            if place
+            else department.address,
+            "complaint_phone": data.HOTLINE,
+        },
+        materials=spec.materials,
+        fees=spec.fees,
+        steps=steps,
+        faqs=spec.faqs,
+    )
+    return code
