@@ -122,7 +122,10 @@ AUTHENTICATION_BACKENDS = [
 # sessions end after 30 idle minutes.
 AXES_FAILURE_LIMIT: int = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME: float = env.float("AXES_COOLOFF_HOURS", default=0.5)
+# Lock the account, not the address: a service hall or a village office puts many people
+# behind one IP, and locking the address would lock all of them out.
 AXES_LOCKOUT_PARAMETERS = ["username"]
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
