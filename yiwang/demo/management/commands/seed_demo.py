@@ -41,8 +41,8 @@ def login_table(logins: tuple[DemoLogin, ...]) -> list[str]:
 
 class Command(BaseCommand):
     help = gettext_lazy(
-        "Load the demo data (邯郸市, its districts, departments, service centers, staff and service items). "
-        "Running it again adds nothing."
+        "Load the demo data (Handan city with its districts, departments, service centers, staff accounts "
+        "and service items). Running it again adds nothing."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
