@@ -783,11 +783,11 @@ def import_workbook(
     result.rows = sum(len(rows or ()) for rows in sheets.values())
     if progress:
         progress("validate", 0, result.rows)
-    plans = _plan(sheets, problems, result, progress)
+    plans, db_entries = _plan(sheets, problems, result, progress)
     if problems:
         result.problems = problems.sorted()
         return result
-    _write(plans, sheets.get(SHEET_ENTRIES) or [], problems, result, progress, dry_run)
+    _write(plans, sheets.get(SHEET_ENTRIES) or [], db_entries, problems, result, progress, dry_run)
     if problems:
         # Rolled back: report the problems, not counts of writes that did not happen.
         return ImportResult(rows=result.rows, items=result.items, dry_run=dry_run, problems=problems.sorted())
@@ -799,7 +799,8 @@ def _plan(
     problems: _Problems,
     result: ImportResult,
     progress: Progress | None,
-) -> list[_ItemPlan]:
+) -> tuple[list[_ItemPlan], dict[str, CatalogEntry]]:
+    """Check every row and decide what each item needs; also returns the stored entries read."""
     item_rows = sheets[SHEET_ITEMS] or []
     entry_rows = sheets[SHEET_ENTRIES] or []
     result.items = len(item_rows)
@@ -812,12 +813,10 @@ def _plan(
             progress("validate", done, result.rows)
 
     # Bulk reads: every department, region, entry and item the workbook names, in a few queries.
-    usccs = {r.values["department_uscc"] for r in item_rows if r.ok}
-    usccs |= {
-        r.values["department_uscc"] for r in sheets[SHEET_STEPS] or [] if r.values.get("department_uscc")
-    }
+    usccs = {r.values.get("department_uscc") or "" for r in item_rows}
+    usccs |= {r.values.get("department_uscc") or "" for r in sheets[SHEET_STEPS] or []}
     departments: dict[str, Department] = {}
-    for chunk in _chunks(sorted(usccs)):
+    for chunk in _chunks(sorted(usccs - {""})):
         departments.update(
             {d.uscc: d for d in Department.objects.filter(uscc__in=chunk).select_related("region")}
         )
@@ -922,16 +921,16 @@ def _plan(
                 _("No region has the code %(code)s.") % {"code": values["region_code"]},
             )
             row.ok = False
-        if not row.ok or department is None or region is None:
-            continue
-        existing = db_items.get(code)
+        # Every check that the parsed cells allow runs, even on a row with a bad cell
+        # elsewhere, so one pass reports all of a row's problems.
+        existing = db_items.get(code) if code else None
         if existing is not None:
             for header, now, then in (
-                ("目录编码", values["entry_code"], existing.entry.code),
-                ("实施主体统一社会信用代码", department.uscc, existing.department.uscc),
-                ("行政区划代码", region.code, existing.region.code),
+                ("目录编码", values.get("entry_code"), existing.entry.code),
+                ("实施主体统一社会信用代码", department and department.uscc, existing.department.uscc),
+                ("行政区划代码", region and region.code, existing.region.code),
             ):
-                if now != then:
+                if now and now != then:
                     problems.add(
                         SHEET_ITEMS,
                         row.number,
@@ -943,25 +942,31 @@ def _plan(
                         % {"code": code, "then": then},
                     )
                     row.ok = False
-        elif not region.path.startswith(department.region.path):
-            problems.add(
-                SHEET_ITEMS,
-                row.number,
-                "行政区划代码",
-                "region_outside_department",
-                _("The item's region must be the department's region or lie inside it."),
-            )
-            row.ok = False
-        else:
-            candidate = Item(code=code, department=department, region=region)
+        elif department is not None and region is not None:
+            if not region.path.startswith(department.region.path):
+                problems.add(
+                    SHEET_ITEMS,
+                    row.number,
+                    "行政区划代码",
+                    "region_outside_department",
+                    _("The item's region must be the department's region or lie inside it."),
+                )
+                row.ok = False
+            candidate = Item(code=code or "", department=department, region=region)
             try:
                 # Foreign keys are resolved above; validating them again would cost a query a row.
                 candidate.full_clean(exclude=["entry", "department", "region"], validate_unique=False)
             except ValidationError as e:
                 problems.add_validation(ITEMS, row.number, e, {})
                 row.ok = False
-        entry_code = values["entry_code"]
-        if entry_code not in file_entries and entry_code not in db_entries and entry_code not in auto_entries:
+        entry_code = values.get("entry_code")
+        entry_keys = ("entry_code", *_ENTRY_FIELDS_FROM_ITEM.values())
+        if (
+            all(k in values for k in entry_keys)
+            and entry_code not in file_entries
+            and entry_code not in db_entries
+            and entry_code not in auto_entries
+        ):
             entry = CatalogEntry(
                 code=entry_code,
                 power_source=PowerSource.STATUTORY,
@@ -975,18 +980,23 @@ def _plan(
                 )
                 row.ok = False
             auto_entries[entry_code] = entry
-        version = ItemVersion(
-            **{name: values[name] for name in VERSION_CONTENT}, change_note=values["change_note"]
-        )
+        parsed = {name: values[name] for name in VERSION_CONTENT if name in values}
+        version = ItemVersion(**parsed, change_note=values.get("change_note", ""))
         try:
-            version.full_clean(exclude=["item", "version"], validate_unique=False, validate_constraints=False)
+            version.full_clean(
+                exclude=["item", "version", *(set(VERSION_CONTENT) - set(parsed))],
+                validate_unique=False,
+                validate_constraints=False,
+            )
         except ValidationError as e:
             problems.add_validation(ITEMS, row.number, e, {})
             row.ok = False
+        if not row.ok or code is None or department is None or region is None or entry_code is None:
+            continue
         versions[code] = version
         plans[code] = _ItemPlan(
             row=row,
-            fields={name: values[name] for name in VERSION_CONTENT},
+            fields=parsed,
             parts={related: [] for related, _m, _s in PART_SHEETS},
             entry_code=entry_code,
             department=department,
@@ -1060,6 +1070,10 @@ def _plan(
         "legal_basis": "legal_basis",
         "steps": "promised_limit",
     }
+    if any(sheets[sheet.name] is None for _r, _m, sheet in PART_SHEETS):
+        # A part sheet could not be read: its rows are unknown, so whole-item rules
+        # would report problems that are not there. The sheet's own problem stands.
+        return [], db_entries
     for code, plan in plans.items():
         row = plan.row
         if not part_rows_seen[code]["steps"]:
@@ -1127,12 +1141,13 @@ def _plan(
                 )
                 % {"date": latest.effective_from.isoformat(), "v": latest.version},
             )
-    return [plans[code] for code in sorted(plans, key=lambda c: plans[c].row.number)]
+    return [plans[code] for code in sorted(plans, key=lambda c: plans[c].row.number)], db_entries
 
 
 def _write(
     plans: Sequence[_ItemPlan],
     entry_rows: Sequence[_Row],
+    db_entries: Mapping[str, CatalogEntry],
     problems: _Problems,
     result: ImportResult,
     progress: Progress | None,
@@ -1144,14 +1159,15 @@ def _write(
         entries: dict[str, CatalogEntry] = {}
         for row in entry_rows:
             values = {k: row.values[k] for k in _ENTRY_KEYS}
-            entries[row.values["code"]] = _entry_write(row.values["code"], values, result)
+            code = row.values["code"]
+            entries[code] = _entry_write(code, values, db_entries.get(code), result)
         for plan in to_write:
             if plan.entry_code not in entries:
-                existing = CatalogEntry.objects.filter(code=plan.entry_code).first()
+                existing = db_entries.get(plan.entry_code)
                 if existing is None:
                     values = {k: plan.fields[v] for k, v in _ENTRY_FIELDS_FROM_ITEM.items()}
                     existing = _entry_write(
-                        plan.entry_code, {**values, "power_source": PowerSource.STATUTORY}, result
+                        plan.entry_code, {**values, "power_source": PowerSource.STATUTORY}, None, result
                     )
                 entries[plan.entry_code] = existing
         if progress:
@@ -1178,8 +1194,9 @@ def _write(
             transaction.set_rollback(True)
 
 
-def _entry_write(code: str, values: Mapping[str, Any], result: ImportResult) -> CatalogEntry:
-    existing = CatalogEntry.objects.filter(code=code).first()
+def _entry_write(
+    code: str, values: Mapping[str, Any], existing: CatalogEntry | None, result: ImportResult
+) -> CatalogEntry:
     if existing is not None and all(
         _normalise(CatalogEntry, k, getattr(existing, k)) == _normalise(CatalogEntry, k, v)
         for k, v in values.items()

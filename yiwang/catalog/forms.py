@@ -50,12 +50,20 @@ class ItemAdminForm(forms.ModelForm):  # type: ignore[type-arg]
             return data
         if not region.path.startswith(department.region.path):
             raise ValidationError(
-                {"region": _("The item's region must be the department's region or lie inside it.")},
-                code="region_outside_department",
+                {
+                    "region": ValidationError(
+                        _("The item's region must be the department's region or lie inside it."),
+                        code="region_outside_department",
+                    )
+                }
             )
         if not can_view(self.user, Item(department=department, region=region), roles=MAINTAINER_ROLES):
             raise ValidationError(
-                {"region": _("This department and region lie outside the scope of your roles.")},
-                code="outside_scope",
+                {
+                    "region": ValidationError(
+                        _("This department and region lie outside the scope of your roles."),
+                        code="outside_scope",
+                    )
+                }
             )
         return data

@@ -93,8 +93,12 @@ def entry_upsert(
 def item_create(*, code: str, entry: CatalogEntry, department: Department, region: Region) -> Item:
     if department.region_id != region.pk and not region.path.startswith(department.region.path):
         raise ValidationError(
-            {"region": _("The item's region must be the department's region or lie inside it.")},
-            code="region_outside_department",
+            {
+                "region": ValidationError(
+                    _("The item's region must be the department's region or lie inside it."),
+                    code="region_outside_department",
+                )
+            }
         )
     item = Item(code=code, entry=entry, department=department, region=region)
     item.full_clean()
