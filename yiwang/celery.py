@@ -16,4 +16,4 @@ def _setup_periodic_tasks(sender: Celery, **kwargs: object) -> None:
     from yiwang.core.periodic import PERIODIC_TASKS
 
     for job in PERIODIC_TASKS:
-        sender.add_periodic_task(job.every_seconds, sender.tasks[job.task_name].s(), name=job.task_name)
+        sender.add_periodic_task(job.every_seconds, job.task().s(), name=job.task_name)

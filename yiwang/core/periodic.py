@@ -5,13 +5,22 @@ in-process runner used by ``make run`` (``manage.py serve``), so embedded mode a
 scaled-out deployment run exactly the same task functions on the same schedule.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
+from importlib import import_module
+from typing import Any
 
 
 @dataclass(frozen=True)
 class PeriodicTask:
     task_name: str
     every_seconds: float
+
+    def task(self) -> Any:
+        """The Celery task object; importing its module registers it with the app."""
+        module, _, func = self.task_name.rpartition(".")
+        return getattr(import_module(module), func)
 
 
 PERIODIC_TASKS: list[PeriodicTask] = [

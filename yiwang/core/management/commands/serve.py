@@ -15,7 +15,6 @@ from typing import Any
 from django.conf import settings
 from django.core.management.commands.runserver import Command as RunserverCommand
 
-from yiwang.celery import app as celery_app
 from yiwang.core.periodic import PERIODIC_TASKS
 
 logger = logging.getLogger("yiwang.periodic")
@@ -30,7 +29,7 @@ def run_periodic_forever(stop: threading.Event, tick_seconds: float = 5.0) -> No
             if now >= next_run[job.task_name]:
                 next_run[job.task_name] = now + job.every_seconds
                 try:
-                    celery_app.tasks[job.task_name].apply()
+                    job.task().apply()
                 except Exception:
                     logger.exception("periodic task %s failed", job.task_name)
         stop.wait(tick_seconds)
@@ -46,7 +45,9 @@ class Command(RunserverCommand):
             stop = threading.Event()
             thread = threading.Thread(target=run_periodic_forever, args=(stop,), name="periodic", daemon=True)
             thread.start()
-            self.stdout.write("Background work: running in-process (%d periodic tasks)." % len(PERIODIC_TASKS))
+            self.stdout.write(
+                f"Background work: running in-process ({len(PERIODIC_TASKS)} periodic tasks)."
+            )
         else:
             self.stdout.write("Background work: Celery (start `celery -A yiwang worker -B`).")
         super().inner_run(*args, **options)

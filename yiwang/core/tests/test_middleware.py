@@ -1,0 +1,25 @@
+import pytest
+from django.test import Client
+
+
+@pytest.mark.django_db
+def test_site_is_chinese_even_for_an_english_browser() -> None:
+    response = Client().get("/admin/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert response["Content-Language"] == "zh-hans"
+    assert "用户名" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_language_switch_cookie_selects_english() -> None:
+    client = Client()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    response = client.get("/admin/login/")
+    assert response["Content-Language"] == "en"
+    assert "Username" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_unknown_language_cookie_falls_back_to_chinese() -> None:
+    client = Client()
+    client.cookies["django_language"] = "xx"
+    assert client.get("/admin/login/")["Content-Language"] == "zh-hans"
