@@ -66,7 +66,8 @@ class CalendarDayForm(forms.ModelForm):
         fields = ["date", "is_workday", "name", "source"]
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if not self.errors:
             try:
                 validate_calendar_day(
@@ -133,7 +134,8 @@ class CalendarYearForm(forms.ModelForm):
         fields = ["year", "schedule_reference", "published_on", "complete", "note"]
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         year = cleaned.get("year", self.instance.year if self.instance.pk else None)
         if not self.errors and year is not None:
             try:

@@ -410,7 +410,7 @@ def _build(stamp: str | None) -> _Tables:
     years = [this_year, this_year + _YEARS_AHEAD, *_package_years()]
     overrides: dict[int, tuple[bool, str, str]] = {}
     year_rows: dict[int, tuple[bool, str]] = {}
-    version = _UNAVAILABLE
+    version: str | None = _UNAVAILABLE
     if rows is not None:
         overrides, year_rows = rows
         years += [dt.date.fromordinal(o).year for o in overrides]

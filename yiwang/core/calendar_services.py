@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -49,18 +50,19 @@ def _error(field: str, message: str, code: CalendarErrorCode, **params: object) 
 def parse_day(value: dt.date | str) -> dt.date:
     """A calendar date from a ``date`` or an ISO ``YYYY-MM-DD`` string, within the years
     the table accepts; anything else is a ``ValidationError`` on the field ``date``."""
-    if isinstance(value, dt.datetime):
-        value = None  # a moment is not a calendar day
+    day: dt.date | None = None
     if isinstance(value, str):
         try:
-            value = dt.date.fromisoformat(value.strip())
+            day = dt.date.fromisoformat(value.strip())
         except ValueError:
-            value = None
-    if not isinstance(value, dt.date):
+            day = None
+    elif isinstance(value, dt.date) and not isinstance(value, dt.datetime):  # a moment is not a day
+        day = value
+    if day is None:
         raise _error(
             "date", _("Enter the date as YYYY-MM-DD, for example 2027-10-01."), CalendarErrorCode.DATE_INVALID
         )
-    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
         raise _error(
             "date",
             _("Calendar entries are accepted for the years %(first)d to %(last)d."),
@@ -68,7 +70,7 @@ def parse_day(value: dt.date | str) -> dt.date:
             first=FIRST_YEAR,
             last=LAST_YEAR,
         )
-    return value
+    return day
 
 
 def validate_calendar_day(
@@ -136,8 +138,9 @@ def validate_calendar_day(
     return when, is_workday, name, source
 
 
-def _user(actor: Actor) -> AbstractBaseUser | None:
-    return actor if isinstance(actor, AbstractBaseUser) and actor.pk else None
+def _user(actor: Actor) -> User | None:
+    """The acting user to record (anonymous or absent actors record nobody)."""
+    return actor if isinstance(actor, get_user_model()) and actor.pk else None
 
 
 @transaction.atomic

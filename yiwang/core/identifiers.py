@@ -15,6 +15,7 @@ import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from stdnum.cn import ric, uscc
 from stdnum.exceptions import ValidationError as StdnumError
@@ -145,7 +146,7 @@ def validate_uscc(value: str) -> str:
                 "A unified social credit code cannot contain %(chars)s (the letters I, O, Z, S and V are never used)."
             ),
             code="uscc_characters",
-            params={"chars": "、".join(bad)},
+            params={"chars": gettext(", ").join(bad)},
         )
     if not _USCC_RE.match(code):
         raise ValidationError(

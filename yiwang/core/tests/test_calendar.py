@@ -10,6 +10,7 @@ import datetime as dt
 import os
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -17,7 +18,8 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 import pytest
 import time_machine
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.conf import settings as django_settings
+from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.core.checks import run_checks
 from django.core.exceptions import ValidationError
@@ -413,8 +415,36 @@ def test_periodic_task_logs_and_returns_uncovered_years(caplog: pytest.LogCaptur
         assert check_calendar_coverage() == []
 
 
-def test_check_and_migrate_work_on_an_empty_database(tmp_path: Path) -> None:
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}", "PYTHONPATH": str(REPO)}
+@pytest.fixture
+def empty_database_url(tmp_path: Path) -> Iterator[str]:
+    """A database with no tables, of the engine the tests run on."""
+    db = django_settings.DATABASES["default"]
+    if db["ENGINE"] != "django.db.backends.postgresql":
+        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+        return
+    import psycopg
+    from psycopg import sql
+
+    name = f"yiwang_empty_{uuid.uuid4().hex[:12]}"
+    server = {
+        "host": db["HOST"] or None,
+        "port": db["PORT"] or None,
+        "user": db["USER"],
+        "password": db["PASSWORD"],
+    }
+    with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{name}"
+    finally:
+        with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def test_check_and_migrate_work_on_an_empty_database(empty_database_url: str) -> None:
+    # given a database without any table, when `check` and then `migrate` run (each also
+    # runs the coverage check), then neither fails on the missing calendar tables
+    env = {**os.environ, "DATABASE_URL": empty_database_url, "PYTHONPATH": str(REPO)}
     run = [sys.executable, str(REPO / "manage.py")]
     check = subprocess.run([*run, "check"], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)  # noqa: S603
     assert check.returncode == 0, check.stderr
@@ -423,7 +453,7 @@ def test_check_and_migrate_work_on_an_empty_database(tmp_path: Path) -> None:
         [*run, "migrate", "--no-input"], cwd=REPO, env=env, capture_output=True, text=True, timeout=300
     )
     assert migrate.returncode == 0, migrate.stderr
-    assert "core.0001" in migrate.stdout or "Applying core" in migrate.stdout
+    assert "Applying core.0001" in migrate.stdout
 
 
 # --------------------------------------------------------------------------- the override table
@@ -661,7 +691,7 @@ def test_bad_year_declaration_is_rejected(values: dict[str, object], field: str,
 # --------------------------------------------------------------------------- admin
 
 
-def changelist_on(client: Client, user: AbstractBaseUser, model: str, day: dt.date) -> str:
+def changelist_on(client: Client, user: User, model: str, day: dt.date) -> str:
     """The admin change list of ``model`` as it renders on ``day`` (logged in that day)."""
     with at(day.year, day.month, day.day):
         client.force_login(user)
@@ -671,9 +701,7 @@ def changelist_on(client: Client, user: AbstractBaseUser, model: str, day: dt.da
 
 
 @pytest.mark.django_db
-def test_admin_changelist_warns_about_uncovered_years(
-    admin_client: Client, admin_user: AbstractBaseUser
-) -> None:
+def test_admin_changelist_warns_about_uncovered_years(admin_client: Client, admin_user: User) -> None:
     page = changelist_on(admin_client, admin_user, "calendarday", D(2026, 11, 21))
     assert "2027 年的节假日安排尚未录入" in page  # 2025 and 2026 are known to the package
     page = changelist_on(admin_client, admin_user, "calendaryear", D(2031, 6, 1))
@@ -681,7 +709,7 @@ def test_admin_changelist_warns_about_uncovered_years(
 
 
 @pytest.mark.django_db
-def test_admin_changelist_is_quiet_when_covered(admin_client: Client, admin_user: AbstractBaseUser) -> None:
+def test_admin_changelist_is_quiet_when_covered(admin_client: Client, admin_user: User) -> None:
     enter_2027_schedule()
     page = changelist_on(admin_client, admin_user, "calendarday", D(2026, 11, 21))
     assert "节假日安排尚未录入" not in page
@@ -704,9 +732,7 @@ def test_admin_form_rejects_malformed_date(admin_client: Client, bad: str) -> No
 
 
 @pytest.mark.django_db
-def test_admin_add_change_and_delete_go_live_at_once(
-    admin_client: Client, admin_user: AbstractBaseUser
-) -> None:
+def test_admin_add_change_and_delete_go_live_at_once(admin_client: Client, admin_user: User) -> None:
     add = admin_client.post(
         reverse("admin:core_calendarday_add"),
         {"date": "2026-03-02", "is_workday": "False", "name": "临时放假", "source": "测试通知"},
@@ -738,7 +764,7 @@ def test_admin_add_change_and_delete_go_live_at_once(
 
 @pytest.mark.django_db
 def test_admin_year_cannot_be_marked_complete_without_its_days(
-    admin_client: Client, admin_user: AbstractBaseUser
+    admin_client: Client, admin_user: User
 ) -> None:
     url = reverse("admin:core_calendaryear_add")
     data = {"year": "2031", "schedule_reference": "国办发明电〔2030〕1号", "complete": "on", "note": ""}
