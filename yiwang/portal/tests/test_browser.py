@@ -116,6 +116,11 @@ def test_phone_search_open_guide_and_filter_by_department(
         _settled(page)
         _shot(page, "phone-list-filtered")
 
+        page.goto(live_server.url + "/lists/powers/")
+        assert page.locator("#results tbody tr").count() == 2
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        _shot(page, "phone-powers")
+
         page.goto(live_server.url + "/lists/fees/")
         assert page.locator("#results").get_by_text("印章刻制费").count() == 1
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
