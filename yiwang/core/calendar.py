@@ -67,6 +67,8 @@ DEFAULT_CHECK_SECONDS = 5.0
 _PROBE_FIRST_YEAR = 1990  # the package starts at 2004; probing a few earlier years costs nothing
 _YEARS_AHEAD = 10
 _UNAVAILABLE = "\x00unavailable"  # version of tables built without the override rows: never current
+_DATE = dt.date
+_DATE_FROMORDINAL = dt.date.fromordinal
 
 
 # --------------------------------------------------------------------------- public API
@@ -105,7 +107,8 @@ class YearCoverage:
 
 
 def is_workday(d: dt.date) -> bool:
-    _check_date(d)
+    if d.__class__ is not _DATE:
+        _check_date(d)
     t = _current()
     i = d.toordinal() - t.base
     if 0 <= i < t.size:
@@ -124,7 +127,8 @@ def add_workdays(start: dt.date, n: int) -> dt.date:
     For every ``start`` and ``n >= 0``: ``workdays_between(start, add_workdays(start, n)) == n``.
     Raises ``OverflowError`` beyond the years 1–9999.
     """
-    _check_date(start)
+    if start.__class__ is not _DATE:
+        _check_date(start)
     t = _current()
     o = start.toordinal()
     if n > 0:
@@ -132,7 +136,7 @@ def add_workdays(start: dt.date, n: int) -> dt.date:
         if 0 <= i < t.size:
             k = t.cum[i] + n
             if k <= t.total:
-                return _fromordinal(t.workdays[k - 1])
+                return _DATE_FROMORDINAL(t.workdays[k - 1])
         k = _rank(t, o) + n
     elif n < 0:
         k = _rank(t, o - 1) + n + 1
@@ -147,8 +151,9 @@ def workdays_between(a: dt.date, b: dt.date) -> int:
     ``a`` never counts, ``b`` does: the working days used of a limit received on ``a``, as
     of the end of day ``b``.
     """
-    _check_date(a)
-    _check_date(b)
+    if a.__class__ is not _DATE or b.__class__ is not _DATE:
+        _check_date(a)
+        _check_date(b)
     t = _current()
     ia = a.toordinal() - t.base
     ib = b.toordinal() - t.base
