@@ -12,7 +12,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from yiwang.catalog import services
-from yiwang.catalog.forms import MAINTAINER_ROLES, ItemAdminForm, PublishForm
+from yiwang.catalog.forms import ItemAdminForm, PublishForm
 from yiwang.catalog.models import (
     FAQ,
     CatalogEntry,
@@ -35,56 +35,9 @@ from yiwang.catalog.models import (
     VersionStatus,
     WorkflowStep,
 )
-from yiwang.org.models import Department, Region, Role
-from yiwang.org.permissions import can_view, scope_of, visible
-
-
-class ScopedAdminMixin:
-    """Stand-in for ``yiwang.org.admin.ScopedAdminMixin`` until that module exists.
-
-    A user with a maintainer or system-administrator role sees the rows their grants
-    cover and may edit them; superusers see everything.
-    """
-
-    scope_roles: tuple[Any, ...] = MAINTAINER_ROLES
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        return visible(request.user, super().get_queryset(request), roles=self.scope_roles)  # type: ignore[misc]
-
-    def _in_scope(self, request: HttpRequest, obj: Any = None) -> bool:
-        if not scope_of(request.user).has_role(*self.scope_roles):
-            return False
-        return obj is None or can_view(request.user, obj, roles=self.scope_roles)
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return self._in_scope(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self._in_scope(request, obj)
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return self._in_scope(request)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self._in_scope(request, obj)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self._in_scope(request, obj)
-
-
-def _scoped_departments(request: HttpRequest) -> QuerySet[Department]:
-    return visible(request.user, Department.objects.select_related("region"), roles=MAINTAINER_ROLES)
-
-
-def _scoped_regions(request: HttpRequest) -> QuerySet[Region]:
-    """Regions at or below the region of a department the user maintains."""
-    if scope_of(request.user).is_superuser:
-        return Region.objects.all()
-    paths = sorted(set(_scoped_departments(request).values_list("region__path", flat=True)))
-    regions = Region.objects.none()
-    for path in paths:
-        regions = regions | Region.objects.filter(path__startswith=path)
-    return regions
+from yiwang.org.admin import ADMIN_ROLES, READ_ONLY_ROLES, ScopedAdminMixin
+from yiwang.org.models import Role
+from yiwang.org.permissions import scope_of
 
 
 def _error_text(error: ValidationError) -> str:
@@ -103,10 +56,10 @@ class CatalogEntryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     search_fields = ("code", "name")
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return scope_of(request.user).has_role(*MAINTAINER_ROLES)
+        return scope_of(request.user).has_role(*ADMIN_ROLES, *READ_ONLY_ROLES)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return scope_of(request.user).has_role(*MAINTAINER_ROLES)
+        return scope_of(request.user).has_role(*ADMIN_ROLES, *READ_ONLY_ROLES)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return scope_of(request.user).has_role(Role.SYSTEM_ADMIN)
@@ -232,22 +185,13 @@ class ItemAdmin(ScopedAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
             text += _("; draft version %(v)d in progress") % {"v": a.draft_version}
         return text
 
+    def get_inlines(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.inlines if obj is not None else ()  # a new item has no versions yet
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         # An item's code, entry, department and region are its identity: cases and
         # scopes refer to them. They are set once, when the item is created.
         return ("code", "entry", "department", "region") if obj is not None else ()
-
-    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
-        form = super().get_form(request, obj, change=change, **kwargs)
-        form.user = request.user
-        return form
-
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        if db_field.name == "department":
-            kwargs["queryset"] = _scoped_departments(request)
-        elif db_field.name == "region":
-            kwargs["queryset"] = _scoped_regions(request)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # an item is withdrawn, never deleted: cases refer to it
@@ -351,6 +295,7 @@ class ItemVersionAdmin(ScopedAdminMixin, admin.ModelAdmin):  # type: ignore[type
     search_fields = ("item__code", "name")
     inlines = (MaterialInline, FeeInline, WorkflowStepInline, FAQInline)
     actions = ("create_draft", "publish")
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = (
         (None, {"fields": ("item", "name", "item_type", "handling_unit", "legal_basis", "change_note")}),
         (
@@ -394,11 +339,6 @@ class ItemVersionAdmin(ScopedAdminMixin, admin.ModelAdmin):  # type: ignore[type
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         return ("item", *_PUBLICATION_FIELDS) if obj is not None else ()
-
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        if db_field.name == "item":
-            kwargs["queryset"] = visible(request.user, Item.objects.all(), roles=self.scope_roles)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         if obj is not None and obj.status != VersionStatus.DRAFT:

@@ -37,7 +37,8 @@ class PublishForm(forms.Form):
 class ItemAdminForm(forms.ModelForm):  # type: ignore[type-arg]
     """A new item: its region must lie in its department's, and in the editor's scope."""
 
-    user: AbstractBaseUser | AnonymousUser | None = None
+    # The signed-in user, set on the class by the admin (yiwang.org.admin.ScopedAdminMixin).
+    actor: AbstractBaseUser | AnonymousUser | None = None
 
     class Meta:
         model = Item
@@ -57,7 +58,7 @@ class ItemAdminForm(forms.ModelForm):  # type: ignore[type-arg]
                     )
                 }
             )
-        if not can_view(self.user, Item(department=department, region=region), roles=MAINTAINER_ROLES):
+        if not can_view(self.actor, Item(department=department, region=region), roles=MAINTAINER_ROLES):
             raise ValidationError(
                 {
                     "region": ValidationError(
