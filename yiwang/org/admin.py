@@ -369,10 +369,15 @@ class RoleAssignmentInlineFormSet(BaseInlineFormSet):
         actor = getattr(self.form, "actor", None)
         for form in self.initial_forms:
             if getattr(form, "cleaned_data", {}).get("DELETE"):
+                # A read-only row posts no values, so its form instance is not the stored
+                # row: check the stored one.
+                stored = RoleAssignment.objects.select_related(
+                    "staff__department__region", "region", "department__region"
+                ).get(pk=form.instance.pk)
                 try:
-                    services.role_revoke_validate(actor=actor, assignment=form.instance)
+                    services.role_revoke_validate(actor=actor, assignment=stored)
                 except ValidationError as e:
-                    raise ValidationError([f"{form.instance}：{m}" for m in e.messages]) from None
+                    raise ValidationError([f"{stored}：{m}" for m in e.messages]) from None
 
 
 class RoleAssignmentInline(ScopedInlineMixin, admin.TabularInline):
