@@ -143,7 +143,7 @@ DEPARTMENTS: tuple[DepartmentSpec, ...] = (
         CITY,
         "00400001",
         "0310-3118001",
-        "邯郸市丛台区人民东路 395 号",
+        "邯郸市丛台区人民东路395号",
     ),
     DepartmentSpec(
         "hotline",
@@ -152,7 +152,7 @@ DEPARTMENTS: tuple[DepartmentSpec, ...] = (
         CITY,
         "00400002",
         HOTLINE,
-        "邯郸市丛台区人民东路 395 号",
+        "邯郸市丛台区人民东路395号",
         parent="gov",
         public_institution=True,
     ),
@@ -163,7 +163,7 @@ DEPARTMENTS: tuple[DepartmentSpec, ...] = (
         CITY,
         "00400003",
         "0310-3119010",
-        "邯郸市丛台区滏东北大街 358 号市民服务中心三楼",
+        "邯郸市丛台区滏东北大街358号市民服务中心三楼",
         is_supervision_room=True,
     ),
     DepartmentSpec(
@@ -173,7 +173,7 @@ DEPARTMENTS: tuple[DepartmentSpec, ...] = (
         CITY,
         "00400004",
         "0310-3119000",
-        "邯郸市丛台区滏东北大街 358 号",
+        "邯郸市丛台区滏东北大街358号",
     ),
     DepartmentSpec(
         "market",
@@ -182,7 +182,7 @@ DEPARTMENTS: tuple[DepartmentSpec, ...] = (
         CITY,
         "00400011",
         "0310-3121315",
-        "邯郸市丛台区中华北大街 156 号",
+        "邯郸市丛台区中华北大街156号",
     ),
     DepartmentSpec(
         "resources",
@@ -191,10 +191,10 @@ DEPARTMENTS: tuple[DepartmentSpec, ...] = (
         CITY,
         "00400012",
         "0310-3136210",
-        "邯郸市丛台区联纺东路 119 号",
+        "邯郸市丛台区联纺东路119号",
     ),
     DepartmentSpec(
-        "police", "邯郸市公安局", "市公安局", CITY, "00400013", "0310-3163110", "邯郸市丛台区人民东路 318 号"
+        "police", "邯郸市公安局", "市公安局", CITY, "00400013", "0310-3163110", "邯郸市丛台区人民东路318号"
     ),
     DepartmentSpec(
         "police_hukou",
@@ -203,7 +203,7 @@ DEPARTMENTS: tuple[DepartmentSpec, ...] = (
         CITY,
         "00400014",
         "0310-3163210",
-        "邯郸市丛台区人民东路 318 号",
+        "邯郸市丛台区人民东路318号",
         parent="police",
     ),
     DepartmentSpec(
@@ -213,7 +213,7 @@ DEPARTMENTS: tuple[DepartmentSpec, ...] = (
         CITY,
         "00400015",
         "0310-3163260",
-        "邯郸市丛台区滏东北大街 358 号",
+        "邯郸市丛台区滏东北大街358号",
         parent="police",
     ),
     DepartmentSpec(
@@ -223,7 +223,7 @@ DEPARTMENTS: tuple[DepartmentSpec, ...] = (
         CITY,
         "00400016",
         "0310-3163122",
-        "邯郸市邯山区滏河南大街 88 号",
+        "邯郸市邯山区滏河南大街88号",
         parent="police",
     ),
     DepartmentSpec(
@@ -233,7 +233,7 @@ DEPARTMENTS: tuple[DepartmentSpec, ...] = (
         CITY,
         "00400017",
         "0310-3112333",
-        "邯郸市丛台区和平路 218 号",
+        "邯郸市丛台区和平路218号",
     ),
     DepartmentSpec(
         "housing_fund",
@@ -242,7 +242,7 @@ DEPARTMENTS: tuple[DepartmentSpec, ...] = (
         CITY,
         "00400018",
         "0310-3112329",
-        "邯郸市丛台区联纺西路 56 号",
+        "邯郸市丛台区联纺西路56号",
         public_institution=True,
     ),
     DepartmentSpec(
@@ -252,7 +252,7 @@ DEPARTMENTS: tuple[DepartmentSpec, ...] = (
         CITY,
         "00400019",
         "0310-3112120",
-        "邯郸市丛台区光明北大街 211 号",
+        "邯郸市丛台区光明北大街211号",
     ),
     DepartmentSpec(
         "transport",
@@ -261,7 +261,7 @@ DEPARTMENTS: tuple[DepartmentSpec, ...] = (
         CITY,
         "00400020",
         "0310-3112396",
-        "邯郸市邯山区陵西南大街 92 号",
+        "邯郸市邯山区陵西南大街92号",
     ),
     DepartmentSpec(
         "construction",
@@ -270,10 +270,10 @@ DEPARTMENTS: tuple[DepartmentSpec, ...] = (
         CITY,
         "00400021",
         "0310-3112235",
-        "邯郸市丛台区东柳大街 65 号",
+        "邯郸市丛台区东柳大街65号",
     ),
     DepartmentSpec(
-        "civil", "邯郸市民政局", "市民政局", CITY, "00400022", "0310-3112178", "邯郸市丛台区丛台路 73 号"
+        "civil", "邯郸市民政局", "市民政局", CITY, "00400022", "0310-3112178", "邯郸市丛台区丛台路73号"
     ),
     DepartmentSpec(
         "ecology",
@@ -282,10 +282,10 @@ DEPARTMENTS: tuple[DepartmentSpec, ...] = (
         CITY,
         "00400023",
         "0310-3112369",
-        "邯郸市丛台区滏河北大街 190 号",
+        "邯郸市丛台区滏河北大街190号",
     ),
     DepartmentSpec(
-        "water", "邯郸市水利局", "市水利局", CITY, "00400024", "0310-3112261", "邯郸市邯山区渚河路 36 号"
+        "water", "邯郸市水利局", "市水利局", CITY, "00400024", "0310-3112261", "邯郸市邯山区渚河路36号"
     ),
     DepartmentSpec(
         "medical_insurance",
@@ -294,7 +294,7 @@ DEPARTMENTS: tuple[DepartmentSpec, ...] = (
         CITY,
         "00400025",
         "0310-3112286",
-        "邯郸市丛台区和平路 226 号",
+        "邯郸市丛台区和平路226号",
     ),
     DepartmentSpec(
         "tobacco",
@@ -303,7 +303,7 @@ DEPARTMENTS: tuple[DepartmentSpec, ...] = (
         CITY,
         "00400026",
         "0310-3112315",
-        "邯郸市丛台区光明北大街 168 号",
+        "邯郸市丛台区光明北大街168号",
     ),
     DepartmentSpec(
         "archives",
@@ -312,7 +312,7 @@ DEPARTMENTS: tuple[DepartmentSpec, ...] = (
         CITY,
         "00400027",
         "0310-3112153",
-        "邯郸市丛台区学院北路 8 号",
+        "邯郸市丛台区学院北路8号",
         public_institution=True,
     ),
     # 邯山区
@@ -323,7 +323,7 @@ DEPARTMENTS: tuple[DepartmentSpec, ...] = (
         HANSHAN,
         "00402011",
         "0310-3051315",
-        "邯郸市邯山区渚河路 168 号",
+        "邯郸市邯山区渚河路168号",
     ),
     DepartmentSpec(
         "hs_civil",
@@ -332,7 +332,7 @@ DEPARTMENTS: tuple[DepartmentSpec, ...] = (
         HANSHAN,
         "00402012",
         "0310-3052178",
-        "邯郸市邯山区渚河路 168 号",
+        "邯郸市邯山区渚河路168号",
     ),
     DepartmentSpec(
         "hs_supervision",
@@ -341,7 +341,7 @@ DEPARTMENTS: tuple[DepartmentSpec, ...] = (
         HANSHAN,
         "00402003",
         "0310-3050010",
-        "邯郸市邯山区渚河路 168 号政务服务中心二楼",
+        "邯郸市邯山区渚河路168号政务服务中心二楼",
         is_supervision_room=True,
     ),
     # 丛台区
@@ -352,7 +352,7 @@ DEPARTMENTS: tuple[DepartmentSpec, ...] = (
         CONGTAI,
         "00403011",
         "0310-3071315",
-        "邯郸市丛台区联纺东路 216 号",
+        "邯郸市丛台区联纺东路216号",
     ),
     # 复兴区
     DepartmentSpec(
@@ -362,7 +362,7 @@ DEPARTMENTS: tuple[DepartmentSpec, ...] = (
         FUXING,
         "00404011",
         "0310-3081315",
-        "邯郸市复兴区复兴路 89 号",
+        "邯郸市复兴区复兴路89号",
     ),
 )
 
@@ -409,7 +409,7 @@ CENTERS: tuple[CenterSpec, ...] = (
         "city",
         CITY,
         "邯郸市市民服务中心",
-        "邯郸市丛台区滏东北大街 358 号",
+        "邯郸市丛台区滏东北大街358号",
         "0310-3119000",
         (
             WindowSpec("01", "综合受理窗口", CITY_COMPREHENSIVE),
@@ -429,7 +429,7 @@ CENTERS: tuple[CenterSpec, ...] = (
         "hanshan",
         HANSHAN,
         "邯山区政务服务中心",
-        "邯郸市邯山区渚河路 168 号",
+        "邯郸市邯山区渚河路168号",
         "0310-3050000",
         (
             WindowSpec("01", "综合受理窗口", ("hs_market", "hs_civil")),
@@ -440,7 +440,7 @@ CENTERS: tuple[CenterSpec, ...] = (
         "congtai",
         CONGTAI,
         "丛台区政务服务中心",
-        "邯郸市丛台区联纺东路 216 号",
+        "邯郸市丛台区联纺东路216号",
         "0310-3070000",
         (WindowSpec("01", "综合受理窗口", ("ct_market",)),),
     ),
@@ -448,7 +448,7 @@ CENTERS: tuple[CenterSpec, ...] = (
         "fuxing",
         FUXING,
         "复兴区政务服务中心",
-        "邯郸市复兴区复兴路 89 号",
+        "邯郸市复兴区复兴路89号",
         "0310-3080000",
         (WindowSpec("01", "综合受理窗口", ("fx_market",)),),
     ),
@@ -504,7 +504,7 @@ ACCOUNTS: tuple[AccountSpec, ...] = (
         "13903100003",
         "HD0003",
         tuple(GrantSpec(Role.WINDOW_OPERATOR, department=key) for key in CITY_COMPREHENSIVE),
-        scope_label="邯郸市市民服务中心 01 综合受理窗口",
+        scope_label="邯郸市市民服务中心01号综合受理窗口",
     ),
     AccountSpec(
         "handler",
@@ -756,6 +756,11 @@ class ItemSpec:
     fees: tuple[dict[str, Any], ...] = ()
     faqs: tuple[dict[str, str], ...] = ()
     window: str = ""  # number of the window that accepts it; default: the first serving the department
+
+    @property
+    def handled_at_a_window(self) -> bool:
+        """Applications are taken at a window; penalties, enforcement and inspections are not."""
+        return self.item_type not in (ItemType.PENALTY, ItemType.ENFORCEMENT, ItemType.INSPECTION)
 
     @property
     def entry_code(self) -> str:

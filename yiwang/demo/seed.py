@@ -53,7 +53,7 @@ class _Place:
     @property
     def place_and_hours(self) -> str:
         return (
-            f"{self.center.name} {self.window.number} 号{self.window.name}"
+            f"{self.center.name}{self.window.number}号{self.window.name}"
             f"（{self.center.address}）；{self.center.hours}"
         )
 
@@ -170,6 +170,8 @@ def _seed_accounts(
 
 def _place(spec: data.ItemSpec) -> _Place | None:
     """The window that accepts the item: the one the item names, else the first serving its department."""
+    if not spec.handled_at_a_window:
+        return None
     for c in data.CENTERS:
         for w in c.windows:
             if spec.department in w.departments and (not spec.window or spec.window == w.number):
@@ -220,7 +222,9 @@ def _seed_item(spec: data.ItemSpec, departments: Mapping[str, Department]) -> st
             "parallel_approval": any(step.get("parallel_group") for step in steps),
             "result_type": spec.result_type,
             "result_name": spec.result_name,
-            "place_and_hours": place.place_and_hours if place else department.address,
+            "place_and_hours": place.place_and_hours
+            if place
+            else f"{department.name}（{department.address}）",
             "consultation_phone": department.phone,
             "consultation_address": f"{place.center.address}（{place.center.name}）"
             if place

@@ -41,12 +41,12 @@ def test_the_login_table_lines_up_columns_holding_chinese_text() -> None:
     logins = (
         DemoLogin("admin", (), ""),
         DemoLogin("supervisor_hs", (Role.SUPERVISOR,), "邯山区"),
-        DemoLogin("window", (Role.WINDOW_OPERATOR,), "邯郸市市民服务中心 01 综合受理窗口"),
+        DemoLogin("window", (Role.WINDOW_OPERATOR,), "邯郸市市民服务中心01号综合受理窗口"),
     )
 
     lines = login_table(logins)
 
-    scopes = [_("Scope"), _("everything"), "邯山区", "邯郸市市民服务中心 01 综合受理窗口"]
+    scopes = [_("Scope"), _("everything"), "邯山区", "邯郸市市民服务中心01号综合受理窗口"]
     assert len(lines) == len(scopes)
     assert all(line.endswith(scope) for line, scope in zip(lines, scopes, strict=True))
     starts = {display_width(line[: -len(scope)]) for line, scope in zip(lines, scopes, strict=True)}

@@ -29,7 +29,8 @@ from yiwang.catalog.models import (
 )
 from yiwang.core.identifiers import is_valid_uscc
 from yiwang.demo.data import DEMO_PASSWORD
-from yiwang.org.models import Department, Region, Role, RoleAssignment, Window
+from yiwang.org import services as org_services
+from yiwang.org.models import Department, Region, Role, RoleAssignment, ServiceCenter, Staff, Window
 from yiwang.org.permissions import can_view, visible
 
 
@@ -265,3 +266,18 @@ def test_department_staff_see_only_their_department_items(demo: Seeded) -> None:
     items = visible(user("handler"), Item.objects.select_related("department"))
     assert items.exists()
     assert {i.department.name for i in items} == {"邯郸市市场监督管理局"}
+
+
+def test_every_org_row_passes_the_org_apps_own_checks(demo: Seeded) -> None:
+    for r in Region.objects.all():
+        org_services.region_validate(actor=None, region=r)
+    for d in Department.objects.all():
+        org_services.department_validate(actor=None, department=d)
+    for c in ServiceCenter.objects.all():
+        org_services.service_center_validate(actor=None, center=c)
+    for w in Window.objects.prefetch_related("departments"):
+        org_services.window_validate(actor=None, window=w, departments=list(w.departments.all()))
+    for s in Staff.objects.all():
+        org_services.staff_validate(actor=None, staff=s)
+    for a in RoleAssignment.objects.all():
+        org_services.role_validate(actor=None, assignment=a)
