@@ -74,7 +74,7 @@ class PlaceFilterSet(django_filters.FilterSet):
 
     @staticmethod
     def _region_from(data: QueryDict | None) -> Region | None:
-        code = (data or {}).get("region") or ""
+        code = (data.get("region") if data is not None else None) or ""
         if not code.isdigit():
             return None
         return Region.objects.filter(code=code).first()
@@ -91,8 +91,13 @@ class PlaceFilterSet(django_filters.FilterSet):
 
     @property
     def active(self) -> bool:
-        """Whether any filter is set (the page then offers to clear them)."""
+        """Whether any filter or search is set (the page then offers to clear them)."""
         return any(self.data.get(name) for name in self.filters)
+
+    @property
+    def narrowed_count(self) -> int:
+        """How many filters other than the search words are set (shown on the folded filters)."""
+        return sum(1 for name in self.filters if name != "q" and self.data.get(name))
 
 
 def _choices(table: dict[Any, Any], codes: Any = None) -> list[tuple[str, Any]]:

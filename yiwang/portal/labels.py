@@ -8,6 +8,9 @@ stored code values.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
@@ -26,46 +29,46 @@ from yiwang.catalog.models import (
 )
 
 ITEM_TYPES: dict[str, Promise] = {
-    ItemType.LICENSING: _("Administrative licensing"),
-    ItemType.PENALTY: _("Administrative penalty"),
-    ItemType.ENFORCEMENT: _("Administrative enforcement"),
-    ItemType.LEVY: _("Administrative levy"),
-    ItemType.BENEFIT: _("Administrative benefit"),
-    ItemType.INSPECTION: _("Administrative inspection"),
-    ItemType.CONFIRMATION: _("Administrative confirmation"),
-    ItemType.REWARD: _("Administrative reward"),
-    ItemType.ADJUDICATION: _("Administrative adjudication"),
-    ItemType.OTHER: _("Other administrative power"),
-    ItemType.PUBLIC_SERVICE: _("Public service"),
+    ItemType.LICENSING: pgettext_lazy("portal", "Administrative licensing"),
+    ItemType.PENALTY: pgettext_lazy("portal", "Administrative penalty"),
+    ItemType.ENFORCEMENT: pgettext_lazy("portal", "Administrative enforcement"),
+    ItemType.LEVY: pgettext_lazy("portal", "Administrative levy"),
+    ItemType.BENEFIT: pgettext_lazy("portal", "Administrative benefit"),
+    ItemType.INSPECTION: pgettext_lazy("portal", "Administrative inspection"),
+    ItemType.CONFIRMATION: pgettext_lazy("portal", "Administrative confirmation"),
+    ItemType.REWARD: pgettext_lazy("portal", "Administrative reward"),
+    ItemType.ADJUDICATION: pgettext_lazy("portal", "Administrative adjudication"),
+    ItemType.OTHER: pgettext_lazy("portal", "Other administrative power"),
+    ItemType.PUBLIC_SERVICE: pgettext_lazy("portal", "Public service"),
 }
 
 TARGETS: dict[str, Promise] = {
-    Target.INDIVIDUAL: _("Individuals"),
-    Target.ENTERPRISE: _("Enterprises and organisations"),
-    Target.BOTH: _("Individuals and enterprises"),
+    Target.INDIVIDUAL: pgettext_lazy("portal", "Individuals"),
+    Target.ENTERPRISE: pgettext_lazy("portal", "Enterprises and organisations"),
+    Target.BOTH: pgettext_lazy("portal", "Individuals and enterprises"),
 }
 
 # What a filter on "who is it for" offers: items for both count under each.
 TARGET_FILTER: dict[str, Promise] = {
-    Target.INDIVIDUAL: _("For individuals"),
-    Target.ENTERPRISE: _("For enterprises"),
+    Target.INDIVIDUAL: pgettext_lazy("portal", "For individuals"),
+    Target.ENTERPRISE: pgettext_lazy("portal", "For enterprises"),
 }
 
 ONLINE_DEPTHS: dict[int, Promise] = {
-    OnlineDepth.CONSULTATION: _("Online enquiry"),
-    OnlineDepth.RECEIPT: _("Online submission"),
-    OnlineDepth.PRE_REVIEW: _("Online pre-review"),
-    OnlineDepth.ACCEPTANCE: _("Online acceptance"),
-    OnlineDepth.HANDLING: _("Fully online"),
-    OnlineDepth.RESULT: _("Fully online, result sent online"),
-    OnlineDepth.E_LICENSE: _("Fully online, e-license issued"),
+    OnlineDepth.CONSULTATION: pgettext_lazy("portal", "Online enquiry"),
+    OnlineDepth.RECEIPT: pgettext_lazy("portal", "Online submission"),
+    OnlineDepth.PRE_REVIEW: pgettext_lazy("portal", "Online pre-review"),
+    OnlineDepth.ACCEPTANCE: pgettext_lazy("portal", "Online acceptance"),
+    OnlineDepth.HANDLING: pgettext_lazy("portal", "Fully online"),
+    OnlineDepth.RESULT: pgettext_lazy("portal", "Fully online, result sent online"),
+    OnlineDepth.E_LICENSE: pgettext_lazy("portal", "Fully online, e-license issued"),
 }
 
 # The filter asks "at least this far online"; each option names the threshold.
 ONLINE_DEPTH_FILTER: dict[int, Promise] = {
-    OnlineDepth.RECEIPT: _("Materials can be submitted online"),
-    OnlineDepth.ACCEPTANCE: _("Accepted online"),
-    OnlineDepth.HANDLING: _("Fully online"),
+    OnlineDepth.RECEIPT: pgettext_lazy("portal", "Materials can be submitted online"),
+    OnlineDepth.ACCEPTANCE: pgettext_lazy("portal", "Accepted online"),
+    OnlineDepth.HANDLING: pgettext_lazy("portal", "Fully online"),
 }
 
 LIMIT_UNITS: dict[str, Promise] = {
@@ -74,46 +77,46 @@ LIMIT_UNITS: dict[str, Promise] = {
 }
 
 CASE_KINDS: dict[str, Promise] = {
-    CaseKind.IMMEDIATE: _("Immediate case"),
-    CaseKind.PROMISED: _("Promised-time case"),
+    CaseKind.IMMEDIATE: pgettext_lazy("portal", "Immediate case"),
+    CaseKind.PROMISED: pgettext_lazy("portal", "Promised-time case"),
 }
 
 MATERIAL_FORMS: dict[str, Promise] = {
-    MaterialForm.ORIGINAL: _("Original"),
-    MaterialForm.COPY: _("Copy"),
-    MaterialForm.ORIGINAL_AND_COPY: _("Original and copy"),
-    MaterialForm.ELECTRONIC: _("Electronic"),
+    MaterialForm.ORIGINAL: pgettext_lazy("portal", "Original"),
+    MaterialForm.COPY: pgettext_lazy("portal", "Copy"),
+    MaterialForm.ORIGINAL_AND_COPY: pgettext_lazy("portal", "Original and copy"),
+    MaterialForm.ELECTRONIC: pgettext_lazy("portal", "Electronic"),
 }
 
 NECESSITIES: dict[str, Promise] = {
-    Necessity.REQUIRED: _("Required"),
-    Necessity.CONDITIONAL: _("Required in some cases"),
-    Necessity.OPTIONAL: _("Optional"),
+    Necessity.REQUIRED: pgettext_lazy("portal", "Required"),
+    Necessity.CONDITIONAL: pgettext_lazy("portal", "Required in some cases"),
+    Necessity.OPTIONAL: pgettext_lazy("portal", "Optional"),
 }
 
 MATERIAL_SOURCES: dict[str, Promise] = {
-    MaterialSource.APPLICANT: _("Prepared by the applicant"),
-    MaterialSource.GOVERNMENT: _("Issued by a government department"),
-    MaterialSource.OTHER: _("Issued by a third party"),
+    MaterialSource.APPLICANT: pgettext_lazy("portal", "Prepared by the applicant"),
+    MaterialSource.GOVERNMENT: pgettext_lazy("portal", "Issued by a government department"),
+    MaterialSource.OTHER: pgettext_lazy("portal", "Issued by a third party"),
 }
 
 RESULT_TYPES: dict[str, Promise] = {
-    ResultType.LICENSE: _("License or certificate"),
-    ResultType.APPROVAL: _("Approval document"),
-    ResultType.OTHER: _("Other"),
-    ResultType.NONE: _("No document issued"),
+    ResultType.LICENSE: pgettext_lazy("portal", "License or certificate"),
+    ResultType.APPROVAL: pgettext_lazy("portal", "Approval document"),
+    ResultType.OTHER: pgettext_lazy("portal", "Other"),
+    ResultType.NONE: pgettext_lazy("portal", "No document issued"),
 }
 
 STEP_KINDS: dict[str, Promise] = {
-    StepKind.ACCEPT: _("Acceptance"),
-    StepKind.HANDLE: _("Handling"),
-    StepKind.REVIEW: _("Review"),
-    StepKind.DECIDE: _("Decision"),
-    StepKind.COMPLETE: _("Completion"),
-    StepKind.DELIVER: _("Delivery"),
+    StepKind.ACCEPT: pgettext_lazy("portal", "Acceptance"),
+    StepKind.HANDLE: pgettext_lazy("portal", "Handling"),
+    StepKind.REVIEW: pgettext_lazy("portal", "Review"),
+    StepKind.DECIDE: pgettext_lazy("portal", "Decision"),
+    StepKind.COMPLETE: pgettext_lazy("portal", "Completion"),
+    StepKind.DELIVER: pgettext_lazy("portal", "Delivery"),
 }
 
-TABLES: dict[str, dict[str, Promise] | dict[int, Promise]] = {
+TABLES: dict[str, Mapping[Any, Promise]] = {
     "item_type": ITEM_TYPES,
     "target": TARGETS,
     "online_depth": ONLINE_DEPTHS,
@@ -130,9 +133,9 @@ TABLES: dict[str, dict[str, Promise] | dict[int, Promise]] = {
 def label(value: str | int | None, table: str) -> str:
     """The public wording of code ``value`` in ``table``; the raw value when unknown."""
     names = TABLES[table]
-    found = names.get(value)  # type: ignore[call-overload]
+    found = names.get(value)
     if found is None and isinstance(value, str) and value.isdigit():
-        found = names.get(int(value))  # type: ignore[call-overload]
+        found = names.get(int(value))
     return str(found) if found is not None else ("" if value is None else str(value))
 
 

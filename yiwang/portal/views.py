@@ -41,8 +41,10 @@ def _render_list(
     request: HttpRequest, *, template: str, partial: str, context: dict[str, Any]
 ) -> HttpResponse:
     """The full page, or only its results when htmx asks for them (filters changed)."""
-    htmx = getattr(request, "htmx", None)
-    partial_request = bool(htmx) and htmx.target == RESULTS_TARGET and not htmx.history_restore_request
+    htmx = getattr(request, "htmx", None)  # django_htmx.middleware.HtmxDetails
+    partial_request = (
+        htmx is not None and bool(htmx) and htmx.target == RESULTS_TARGET and not htmx.history_restore_request
+    )
     response = render(
         request, partial if partial_request else template, {**context, "partial": partial_request}
     )

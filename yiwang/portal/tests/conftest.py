@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import cast
 
 import pytest
 
@@ -94,8 +95,9 @@ def company_seal(market_dept: Department, county: Region) -> ItemVersion:
 @pytest.fixture
 def pension(other_county: Region) -> ItemVersion:
     """A public service of another county's social security bureau, for individuals."""
-    bureau = DepartmentFactory(
-        name="丛台区人力资源和社会保障局", short_name="丛台人社局", region=other_county
+    bureau = cast(
+        Department,
+        DepartmentFactory(name="丛台区人力资源和社会保障局", short_name="丛台人社局", region=other_county),
     )
     return published_item(
         code="CT-RS-001",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
+from typing import cast
 
 import pytest
 from django.db import connection
@@ -13,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from yiwang.catalog.factories import published_item
 from yiwang.catalog.models import ItemType, StepKind
 from yiwang.org.factories import DepartmentFactory
-from yiwang.org.models import Region, Role
+from yiwang.org.models import Department, Region, Role
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +33,7 @@ def add_items(county: Region, start: int, stop: int) -> None:
     """Items ``start``…``stop-1``, each in its own department, alternating licensing and
     public service, each with a fee, a material and a FAQ."""
     for n in range(start, stop):
-        department = DepartmentFactory(name=f"邯山区测试局{n}", region=county)
+        department = cast(Department, DepartmentFactory(name=f"邯山区测试局{n}", region=county))
         published_item(
             code=f"Q-{n:03d}",
             name=f"查询事项{n}",
@@ -69,7 +70,7 @@ def test_list_pages_cost_the_same_for_3_and_30_items(client: Client, county: Reg
 
 def test_list_filtered_by_department_costs_the_same(client: Client, county: Region) -> None:
     add_items(county, 0, 30)
-    department = DepartmentFactory(name="邯山区大局", region=county)
+    department = cast(Department, DepartmentFactory(name="邯山区大局", region=county))
     for n in range(3):
         published_item(code=f"D-{n}", name=f"大局事项{n}", department=department)
     with_three = queries(client, "/items/", {"department": str(department.pk), "region": "130402"})
@@ -79,7 +80,7 @@ def test_list_filtered_by_department_costs_the_same(client: Client, county: Regi
 
 
 def guide_with(county: Region, code: str, parts: int) -> None:
-    department = DepartmentFactory(name=f"指南局{code}", region=county)
+    department = cast(Department, DepartmentFactory(name=f"指南局{code}", region=county))
     published_item(
         code=code,
         name="部件很多的事项",

@@ -76,7 +76,7 @@ def test_departments_with_items_counts_items_in_force_only(
 ) -> None:
     services.item_withdraw(item=catalog[1].item, on=dt.date(2026, 5, 1))
     DepartmentFactory(name="没有事项的局", region=county)
-    counts = {d.name: d.item_count for d in selectors.departments_with_items(on=DAY)}
+    counts = {d.name: d.item_count for d in selectors.departments_with_items(on=DAY)}  # type: ignore[attr-defined]
     assert counts == {"邯山区市场监督管理局": 1, "丛台区人力资源和社会保障局": 1}
     assert [d.name for d in selectors.departments_with_items(on=DAY, region=county)] == [
         "邯山区市场监督管理局"

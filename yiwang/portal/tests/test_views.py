@@ -215,3 +215,11 @@ class TestInForceOnly:
             assert listed(Client()) == []
         with time_machine.travel(dt.datetime(2026, 7, 1, 0, 10, tzinfo=SHANGHAI), tick=False):
             assert listed(Client()) == ["将来事项"]
+
+
+def test_unknown_page_gets_the_site_404(client: Client, db: None) -> None:
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    content = response.content.decode()
+    assert '<h1 class="page-title">页面不存在</h1>' in content
+    assert 'name="q"' in content  # a way onwards
