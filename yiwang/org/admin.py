@@ -237,7 +237,7 @@ class RegionAdmin(ScopedAdminMixin, admin.ModelAdmin):
         depth = max(obj.level - 2, 0)
         return format_html("{}{}{}", "\u3000" * depth, "└ " if depth else "", obj.name)
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Region | None = None) -> Sequence[str]:
+    def get_readonly_fields(self, request: HttpRequest, obj: Region | None = None) -> tuple[str, ...]:
         # Code, level and parent place the whole subtree; they are set once.
         return ("code", "level", "parent") if obj is not None else ()
 
@@ -315,7 +315,7 @@ class ServiceCenterAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def window_count(self, obj: ServiceCenter) -> int:
         return obj.window_total  # type: ignore[attr-defined]
 
-    def get_readonly_fields(self, request: HttpRequest, obj: ServiceCenter | None = None) -> Sequence[str]:
+    def get_readonly_fields(self, request: HttpRequest, obj: ServiceCenter | None = None) -> tuple[str, ...]:
         return ("region",) if obj is not None else ()
 
     def get_inline_instances(self, request: HttpRequest, obj: ServiceCenter | None = None) -> list[Any]:
@@ -429,7 +429,7 @@ class StaffAdmin(ScopedAdminMixin, admin.ModelAdmin):
         )
 
     def get_form(
-        self, request: HttpRequest, obj: Staff | None = None, change: bool = False, **kwargs: Any
+        self, request: HttpRequest, obj: Model | None = None, change: bool = False, **kwargs: Any
     ) -> Any:
         if obj is None:
             kwargs.setdefault("form", self.add_form)

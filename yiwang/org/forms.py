@@ -69,7 +69,7 @@ class ServiceValidatedForm(forms.ModelForm):
         try:
             self.instance = construct_instance(self, self.instance, opts.fields, opts.exclude)
         except ValidationError as e:
-            self._update_errors(e)
+            self._update_errors(e)  # type: ignore[attr-defined]
             return
         if self.errors:
             # Some fields did not clean, so the instance is half-built: say what is wrong

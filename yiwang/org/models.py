@@ -109,7 +109,7 @@ def _code_level_error(code: str, level: RegionLevel) -> ValidationError | None:
 
 
 class Region(models.Model):
-    code = models.CharField(_("region code"), max_length=12, unique=True, validators=[validate_region_code])
+    code = models.CharField(_("region code"), max_length=12, unique=True, validators=[validate_region_code])  # type: ignore[list-item]
     name = models.CharField(_("name"), max_length=100)
     level = models.PositiveSmallIntegerField(_("level"), choices=RegionLevel.choices)
     parent = models.ForeignKey(
@@ -188,7 +188,10 @@ class Department(models.Model):
     name = models.CharField(_("name"), max_length=200)
     short_name = models.CharField(_("short name"), max_length=50, blank=True)
     uscc = models.CharField(
-        _("unified social credit code"), max_length=18, unique=True, validators=[validate_uscc]
+        _("unified social credit code"),
+        max_length=18,
+        unique=True,
+        validators=[validate_uscc],  # type: ignore[list-item]
     )
     region = models.ForeignKey(
         Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="departments"

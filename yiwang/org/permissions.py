@@ -83,11 +83,13 @@ def scope_of(user: User | None) -> Scope:
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
         return cached
-    if user.is_superuser:
+    if getattr(user, "is_superuser", False):
         scope = Scope(is_superuser=True)
     else:
         rows = list(
-            RoleAssignment.objects.filter(staff__user=user, staff__is_active=True).select_related("region")
+            RoleAssignment.objects.filter(staff__user_id=user.pk, staff__is_active=True).select_related(
+                "region"
+            )
         )
         grants = []
         for row in rows:
@@ -161,7 +163,7 @@ def _placement(obj: Model) -> tuple[str | None, int | None]:
     region_field, department_field = _scope_fields(type(obj))
     region_path = None
     if region_field is not None:
-        region = obj if region_field == SELF else _follow(obj, region_field)
+        region: Any = obj if region_field == SELF else _follow(obj, region_field)
         region_path = region.path if region is not None else None
     department_id = None
     if department_field is not None:
