@@ -39,6 +39,7 @@ cannot be changed by import.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -212,6 +213,15 @@ class Kind(Enum):
     USCC = "uscc"
 
 
+@functools.cache
+def _lookup(choices: tuple[Choice, ...]) -> dict[str, Any]:
+    table: dict[str, Any] = {}
+    for choice in choices:
+        for spelling in (choice.word, str(choice.value), *choice.aliases):
+            table[spelling.casefold()] = choice.value
+    return table
+
+
 @dataclass(frozen=True)
 class Column:
     header: str
@@ -225,11 +235,8 @@ class Column:
     choice_error: str = "bad_choice"
 
     def lookup(self) -> dict[str, Any]:
-        table: dict[str, Any] = {}
-        for choice in self.choices:
-            for spelling in (choice.word, str(choice.value), *choice.aliases):
-                table[spelling.casefold()] = choice.value
-        return table
+        """Every accepted spelling (word, code, alias; case-folded) → stored value."""
+        return _lookup(self.choices)
 
     def word(self, value: Any) -> str:
         for choice in self.choices:
@@ -667,8 +674,13 @@ def _read_sheet(workbook: Any, sheet: Sheet, problems: _Problems) -> list[_Row] 
 # --- comparing content ----------------------------------------------------------------
 
 
+@functools.cache
+def _field(model: type[models.Model], attname: str) -> models.Field[Any, Any]:
+    return next(f for f in model._meta.concrete_fields if f.attname == attname)
+
+
 def _normalise(model: type[models.Model], attname: str, value: Any) -> Any:
-    model_field = next(f for f in model._meta.concrete_fields if f.attname == attname)
+    model_field = _field(model, attname)
     if isinstance(model_field, models.FileField):
         return (getattr(value, "name", value) or "").strip()
     if isinstance(model_field, models.CharField | models.TextField):
@@ -1244,11 +1256,13 @@ def _cell_value(value: Any) -> Any:
 
 
 def _append(ws: Worksheet, values: Sequence[Any]) -> None:
-    ws.append([_cell_value(v) for v in values])
-    for cell in ws[ws.max_row]:
-        # A text starting with "=" is text here, never a formula.
-        if isinstance(cell.value, str) and cell.value.startswith("="):
-            cell.data_type = "s"
+    cleaned = [_cell_value(v) for v in values]
+    ws.append(cleaned)
+    # A text starting with "=" is text here, never a formula. (The row just appended is
+    # ws._current_row: ws.max_row would scan every cell of the sheet on each call.)
+    for column, value in enumerate(cleaned, start=1):
+        if isinstance(value, str) and value.startswith("="):
+            ws.cell(row=ws._current_row, column=column).data_type = "s"
 
 
 def _new_sheet(workbook: Workbook, sheet: Sheet) -> Worksheet:

@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Q
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -101,7 +101,9 @@ def item_create(*, code: str, entry: CatalogEntry, department: Department, regio
             }
         )
     item = Item(code=code, entry=entry, department=department, region=region)
-    item.full_clean()
+    # The related rows are passed in as loaded objects: checking that they exist would
+    # cost three queries per item in a bulk import.
+    item.full_clean(exclude=["entry", "department", "region"])
     item.save()
     return item
 
@@ -126,8 +128,9 @@ def draft_create(
         raise ValidationError(_("This item already has a draft version."), code="draft_exists")
     if source is not None and source.item_id != item.pk:
         raise ValueError("source version belongs to another item")
-    latest = source or item.versions.order_by("-version").first()
-    number = (item.versions.aggregate(m=Max("version"))["m"] or 0) + 1
+    newest = item.versions.order_by("-version").first()
+    latest = source or newest
+    number = (newest.version if newest is not None else 0) + 1
     values: dict[str, Any] = {}
     if latest is not None:
         values = {name: getattr(latest, name) for name in VERSION_FIELDS}
@@ -148,7 +151,7 @@ def draft_create(
     version = ItemVersion(
         item=item, version=number, status=VersionStatus.DRAFT, change_note=change_note, **values
     )
-    version.full_clean(validate_constraints=False)
+    version.full_clean(exclude=["item"], validate_constraints=False)  # the item is locked above
     version.save()
 
     for related, model in PART_MODELS:
@@ -328,8 +331,13 @@ def version_publish(*, version: ItemVersion, effective_from: dt.date | None = No
     date on or before the latest published version's start is refused, so the versions of
     an item never overlap and ``ItemVersion.objects.in_force(day)`` finds at most one.
     """
-    Item.objects.select_for_update().get(pk=version.item_id)
+    item = (
+        Item.objects.select_for_update(of=("self",))
+        .select_related("entry", "department", "region")
+        .get(pk=version.item_id)
+    )
     version.refresh_from_db()
+    version.item = item  # loaded with what the checks and the search text read
     if version.status != VersionStatus.DRAFT:
         raise ValidationError(_("Only a draft can be published."), code="not_draft")
     validate_for_publish(version)
