@@ -3,10 +3,19 @@ each, and named staff. Tests of every app build on these."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from yiwang.org.factories import DepartmentFactory, StaffFactory, UserFactory, grant, region
 from yiwang.org.models import Department, Region, RegionLevel, Role, Staff
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: Any) -> None:
+    """Argon2 is slow on purpose; tests create many accounts and test behaviour, not
+    hashing (the production hasher list is unchanged and tested in core)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

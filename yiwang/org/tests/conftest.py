@@ -3,8 +3,6 @@ yiwang/conftest.py (河北省 › 邯郸市 › 邯山区 / 丛台区, 火磨街
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
@@ -12,13 +10,6 @@ from django.contrib.auth.models import AbstractBaseUser
 from yiwang.org.factories import DepartmentFactory, StaffFactory, UserFactory, grant, region
 from yiwang.org.models import Department, Region, RegionLevel, Role, Staff
 from yiwang.org.tests.helpers import GOOD_PASSWORD
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings: Any) -> None:
-    """Argon2 is deliberately slow; these tests create many accounts and test scopes, not
-    hashing (the production hasher list is unchanged)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
