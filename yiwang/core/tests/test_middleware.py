@@ -23,3 +23,9 @@ def test_unknown_language_cookie_falls_back_to_chinese() -> None:
     client = Client()
     client.cookies["django_language"] = "xx"
     assert client.get("/admin/login/")["Content-Language"] == "zh-hans"
+
+
+@pytest.mark.django_db
+def test_admin_site_title_is_translated() -> None:
+    response = Client().get("/admin/login/")
+    assert "一网通办管理后台" in response.content.decode()
