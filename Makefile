@@ -48,9 +48,16 @@ format: setup
 bench: migrate
 	$(PY) bench/calendar_bench.py
 
+# Each app keeps its own catalogue (yiwang/<app>/locale); the root locale/ holds only the
+# project-level strings of yiwang/urls.py, maintained by hand.
 messages: setup
-	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=bench
-	$(PY) manage.py compilemessages --ignore=.venv
+	for app in yiwang/*/locale; do \
+	  (cd $$(dirname $$app) && DJANGO_SETTINGS_MODULE=yiwang.settings PYTHONPATH=$(CURDIR) \
+	    $(CURDIR)/$(VENV)/bin/django-admin makemessages -l zh_Hans) || exit 1; \
+	done
+	for po in locale/*/LC_MESSAGES/django.po yiwang/*/locale/*/LC_MESSAGES/django.po; do \
+	  msgfmt --check-format -o $${po%.po}.mo $$po || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) var staticfiles
