@@ -11,6 +11,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
@@ -431,7 +432,7 @@ class ItemVersionAdmin(ScopedAdminMixin, admin.ModelAdmin):  # type: ignore[type
             "versions": versions,
             "form": form,
             "media": self.media + form.media,
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/catalog/itemversion/publish.html", context)
 

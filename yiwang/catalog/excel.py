@@ -497,7 +497,7 @@ class _Problems:
         for name, errors in error_dict.items():
             column = sheet.column(fields.get(name, name)) or sheet.columns[0]
             for err in errors:
-                self.add(sheet.name, row, column.header, err.code or "invalid", next(iter(err)))
+                self.add(sheet.name, row, column.header, err.code or "invalid", err.messages[0])
 
     def __bool__(self) -> bool:
         return bool(self.items)
@@ -592,7 +592,7 @@ def _parse(column: Column, raw: Any) -> Any:
         try:
             return validate_uscc(text)
         except ValidationError as e:
-            raise _CellError(e.code or "invalid_uscc", next(iter(e))) from None
+            raise _CellError(e.code or "invalid_uscc", e.messages[0]) from None
     # Kind.CHOICE
     if column.choice_error == "unknown_type_code" and text.isdigit() and len(text) == 1:
         text = text.zfill(2)  # Excel turns a typed 01 into the number 1
@@ -867,7 +867,7 @@ def _plan(
     first_entry_row: dict[str, int] = {}
     for row in entry_rows:
         tick()
-        code = row.values.get("code")
+        code: str = row.values.get("code") or ""
         if code and code in first_entry_row:
             problems.add(
                 SHEET_ENTRIES,
@@ -898,7 +898,7 @@ def _plan(
     for row in item_rows:
         tick()
         values = row.values
-        code = values.get("code")
+        code = values.get("code") or ""
         if code:
             if code in first_item_row:
                 problems.add(
@@ -971,7 +971,7 @@ def _plan(
             except ValidationError as e:
                 problems.add_validation(ITEMS, row.number, e, {})
                 row.ok = False
-        entry_code = values.get("entry_code")
+        entry_code: str = values.get("entry_code") or ""
         entry_keys = ("entry_code", *_ENTRY_FIELDS_FROM_ITEM.values())
         if (
             all(k in values for k in entry_keys)
@@ -1003,7 +1003,7 @@ def _plan(
         except ValidationError as e:
             problems.add_validation(ITEMS, row.number, e, {})
             row.ok = False
-        if not row.ok or code is None or department is None or region is None or entry_code is None:
+        if not row.ok or not code or department is None or region is None or not entry_code:
             continue
         versions[code] = version
         plans[code] = _ItemPlan(
@@ -1030,7 +1030,7 @@ def _plan(
         )
         for row in ordered:
             tick()
-            code = row.values.get("item_code")
+            code = row.values.get("item_code") or ""
             if code and code not in first_item_row:
                 problems.add(
                     sheet.name,
@@ -1122,7 +1122,7 @@ def _plan(
                     row.number,
                     column.header if column else None,
                     err.code or "invalid",
-                    next(iter(err)),
+                    err.messages[0],
                 )
                 row.ok = False
         if not row.ok or plan.item is None:
@@ -1288,7 +1288,7 @@ def _new_sheet(workbook: Workbook, sheet: Sheet) -> Worksheet:
 
 
 def _row_values(sheet: Sheet, values: Mapping[str, Any]) -> list[Any]:
-    out = []
+    out: list[Any] = []
     for column in sheet.columns:
         value = values.get(column.key)
         if column.kind is Kind.CHOICE:

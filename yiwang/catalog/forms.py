@@ -45,7 +45,7 @@ class ItemAdminForm(forms.ModelForm):  # type: ignore[type-arg]
         fields = ["code", "entry", "department", "region"]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         department, region = data.get("department"), data.get("region")
         if department is None or region is None:
             return data

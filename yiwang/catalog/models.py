@@ -269,7 +269,7 @@ class ItemVersion(models.Model):
         written = (
             set(attnames)
             if update_fields is None
-            else {self._meta.get_field(name).attname for name in update_fields}
+            else {getattr(self._meta.get_field(name), "attname", name) for name in update_fields}
         )
         changed = {name for name in written if getattr(self, name) != stored[name]}
         allowed = {"effective_to"}
@@ -346,7 +346,7 @@ class VersionPart(models.Model):
         # row out of a published version changes that version as much as editing it.
         touched = Q(pk=self.version_id)  # type: ignore[attr-defined]
         if self.pk is not None:
-            touched |= Q(pk__in=type(self)._base_manager.filter(pk=self.pk).values("version_id"))
+            touched |= Q(pk__in=type(self)._base_manager.filter(pk=self.pk).values("version"))  # type: ignore[misc]
         if ItemVersion.objects.filter(touched).exclude(status=VersionStatus.DRAFT).exists():
             raise _published_error(
                 _("This item version is published and cannot be changed; create a new version.")

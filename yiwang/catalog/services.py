@@ -221,6 +221,7 @@ def publish_problems(
     def add(field: str, message: str, code: str, **params: Any) -> None:
         errors.setdefault(field, []).append(ValidationError(message, code=code, params=params or None))
 
+    statutory: int | None
     if version.statutory_limit is not None:
         statutory, statutory_unit = version.statutory_limit, version.limit_unit
     else:
