@@ -32,6 +32,8 @@ from yiwang.core.calendar_services import (
 )
 from yiwang.core.checks import format_years
 from yiwang.core.models import CalendarDay, CalendarYear
+from yiwang.org.models import Role
+from yiwang.org.permissions import scope_of
 
 DATE_FORMAT_MESSAGE = _("Enter the date as YYYY-MM-DD, for example 2027-10-01.")
 
@@ -82,8 +84,35 @@ class CalendarDayForm(forms.ModelForm):
         return cleaned
 
 
+class CalendarAdminPermissions(admin.ModelAdmin):
+    """The calendar is national data, not scoped to a region: every staff member with a
+    role may read it, system administrators maintain it (as may holders of Django's own
+    model permissions)."""
+
+    def _any_role(self, request: HttpRequest) -> bool:
+        return bool(scope_of(request.user).roles)
+
+    def _maintains(self, request: HttpRequest) -> bool:
+        return scope_of(request.user).has_role(Role.SYSTEM_ADMIN)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return super().has_module_permission(request) or self._any_role(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_view_permission(request, obj) or self._any_role(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) or self._maintains(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_change_permission(request, obj) or self._maintains(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_delete_permission(request, obj) or self._maintains(request)
+
+
 @admin.register(CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
+class CalendarDayAdmin(CalendarAdminPermissions):
     form = CalendarDayForm
     list_display = ["date", "weekday", "is_workday", "name", "source", "package_says", "updated_at"]
     list_filter = ["is_workday"]
@@ -150,7 +179,7 @@ class CalendarYearForm(forms.ModelForm):
 
 
 @admin.register(CalendarYear)
-class CalendarYearAdmin(admin.ModelAdmin):
+class CalendarYearAdmin(CalendarAdminPermissions):
     form = CalendarYearForm
     list_display = [
         "year",
