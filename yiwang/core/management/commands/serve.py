@@ -45,9 +45,7 @@ class Command(RunserverCommand):
             stop = threading.Event()
             thread = threading.Thread(target=run_periodic_forever, args=(stop,), name="periodic", daemon=True)
             thread.start()
-            self.stdout.write(
-                f"Background work: running in-process ({len(PERIODIC_TASKS)} periodic tasks)."
-            )
+            self.stdout.write(f"Background work: running in-process ({len(PERIODIC_TASKS)} periodic tasks).")
         else:
             self.stdout.write("Background work: Celery (start `celery -A yiwang worker -B`).")
         super().inner_run(*args, **options)
