@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "yiwang.core",
     "yiwang.org",
     "yiwang.catalog",
+    "yiwang.cases",
     "yiwang.portal",
     "yiwang.demo",
 ]

@@ -1,0 +1,42 @@
+"""On PostgreSQL the database itself refuses UPDATE and DELETE on the case ledger, so
+not even a direct SQL session can rewrite history unnoticed (verify_ledger still
+catches what a superuser does after disabling the trigger)."""
+
+from django.db import migrations
+
+CREATE = """
+CREATE OR REPLACE FUNCTION cases_event_append_only() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'cases_caseevent is append-only: % refused', TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER cases_event_append_only
+    BEFORE UPDATE OR DELETE ON cases_caseevent
+    FOR EACH ROW EXECUTE FUNCTION cases_event_append_only();
+CREATE TRIGGER cases_event_no_truncate
+    BEFORE TRUNCATE ON cases_caseevent
+    FOR EACH STATEMENT EXECUTE FUNCTION cases_event_append_only();
+"""
+
+DROP = """
+DROP TRIGGER IF EXISTS cases_event_no_truncate ON cases_caseevent;
+DROP TRIGGER IF EXISTS cases_event_append_only ON cases_caseevent;
+DROP FUNCTION IF EXISTS cases_event_append_only();
+"""
+
+
+def forwards(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(CREATE)
+
+
+def backwards(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(DROP)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("cases", "0001_cases_and_ledger")]
+
+    operations = [migrations.RunPython(forwards, backwards)]
