@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from yiwang.cases.models import CaseState, Decision, EventType
 from yiwang.core import calendar
@@ -134,7 +135,8 @@ def _require(view: CaseView, states: Iterable[str], action: str) -> None:
     if view.state not in allowed:
         raise TransitionError(
             "illegal_in_state",
-            f"'{action}' is not possible while the case is '{view.state or 'new'}'",
+            _("“%(action)s” is not possible while the case is “%(state)s”.")
+            % {"action": action, "state": view.state or "new"},
         )
 
 
@@ -192,23 +194,24 @@ def apply_event(view: CaseView, event: EventLike, template: Template) -> CaseVie
     elif t == EventType.STEP:
         _require(view, (CaseState.IN_PROGRESS,), t)
         if view.step_index is None or view.step_index >= len(template.middle) - 1:
-            raise TransitionError("decide_instead", "this is the last step: record the decision instead")
+            raise TransitionError("decide_instead", _("this is the last step: record the decision instead"))
         changes.update(step_index=view.step_index + 1, step_started_on=on)
     elif t == EventType.RETURN:
         _require(view, (CaseState.IN_PROGRESS,), t)
         target = p.get("to_step")
         if not isinstance(target, int) or view.step_index is None or not 0 <= target < view.step_index:
-            raise TransitionError("bad_return_step", "a case can only be returned to an earlier step")
+            raise TransitionError("bad_return_step", _("a case can only be returned to an earlier step"))
         changes.update(step_index=target, step_started_on=on)
     elif t == EventType.DECIDE:
         _require(view, (CaseState.IN_PROGRESS,), t)
         if view.step_index is not None and view.step_index < len(template.middle) - 1:
             raise TransitionError(
                 "steps_outstanding",
-                f"the case is at step {view.step_index + 1} of {len(template.middle)}; it cannot be decided yet",
+                _("the case is at step %(step)d of %(steps)d; it cannot be decided yet")
+                % {"step": view.step_index + 1, "steps": len(template.middle)},
             )
         if p.get("decision") not in (Decision.APPROVED, Decision.DENIED):
-            raise TransitionError("bad_decision", "a decision is either approved or denied")
+            raise TransitionError("bad_decision", _("a decision is either approved or denied"))
         changes.update(state=CaseState.DECIDED, decision=p["decision"], decided_at=at, step_index=None)
     elif t == EventType.COMPLETE:
         _require(view, (CaseState.DECIDED,), t)
@@ -227,7 +230,7 @@ def apply_event(view: CaseView, event: EventLike, template: Template) -> CaseVie
         _require(view, (CaseState.IN_PROGRESS, CaseState.SUSPENDED), t)
         days = p.get("days")
         if not isinstance(days, int) or days <= 0:
-            raise TransitionError("bad_extension", "an extension is a positive number of days")
+            raise TransitionError("bad_extension", _("an extension is a positive number of days"))
         changes["extension_days"] = view.extension_days + days
     elif t == EventType.WITHDRAW:
         _require(
@@ -238,7 +241,7 @@ def apply_event(view: CaseView, event: EventLike, template: Template) -> CaseVie
         stops = _close_stop(view.stops, on) if view.open_stop else view.stops
         changes.update(state=CaseState.WITHDRAWN, closed_at=at, stops=stops)
     else:
-        raise TransitionError("unknown_event", f"unknown event type {t!r}")
+        raise TransitionError("unknown_event", _("unknown event type %(type)r") % {"type": t})
     return dataclasses.replace(view, **changes)
 
 
