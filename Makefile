@@ -17,8 +17,19 @@ $(STAMP): requirements.lock
 	rm -f $(VENV)/.installed-*
 	touch $@
 
+# Case documents are PDFs made by WeasyPrint, which needs Pango and a CJK font from
+# Debian's packages; installed here when missing and we may (root with apt-get).
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk
+
 setup: $(STAMP)
 	mkdir -p var
+	@if ! $(PY) -c "import weasyprint" >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -q "Noto Sans CJK"; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES); \
+	  else \
+	    echo "PDF documents need: apt-get install $(SYSTEM_PACKAGES)"; \
+	  fi; \
+	fi
 
 migrate: setup
 	$(PY) manage.py migrate --no-input
