@@ -54,6 +54,7 @@ User = AbstractBaseUser | AnonymousUser
 # Clock skew tolerated between an event's claimed time and now.
 _FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 APPLICANT_ROLE = "applicant"
+PARALLEL_ROLE = "parallel"  # events recorded for a branch by its lead case (yiwang.cases.parallel)
 
 
 class CaseErrorCode(models.TextChoices):
@@ -69,6 +70,7 @@ class CaseErrorCode(models.TextChoices):
     BAD_INPUT = "bad_input", _("bad input")
     TIME_ORDER = "time_order", _("event time out of order")
     IDEMPOTENCY_CONFLICT = "idempotency_conflict", _("idempotency key reused")
+    BRANCHES_PENDING = "branches_pending", _("parallel approval branches still deciding")
 
 
 class CaseError(ValidationError):
@@ -386,6 +388,7 @@ def case_file(
     applicant_user: Any = None,
     idempotency_key: str | None = None,
     at: dt.datetime | None = None,
+    on_behalf_of_lead: Case | None = None,
 ) -> Case:
     """File a new case against the version of an item in force (the 'apply' event).
 
@@ -418,7 +421,17 @@ def case_file(
     item = version.item
     probe = Case(item=item, item_version=version, department_id=item.department_id, region_id=item.region_id)
     probe.applicant_user = applicant_user
-    if channel == Channel.ONLINE and applicant_user is not None:
+    if on_behalf_of_lead is not None:
+        # A branch of a parallel approval, filed by its lead's acceptance: only for an
+        # item the lead's version names as a partner.
+        if not on_behalf_of_lead.item_version.partners.filter(partner_id=item.pk).exists():
+            raise CaseError(
+                _("“%(name)s” is not a partner item of case %(number)s.")
+                % {"name": version.name, "number": on_behalf_of_lead.number},
+                CaseErrorCode.FORBIDDEN,
+            )
+        role = PARALLEL_ROLE
+    elif channel == Channel.ONLINE and applicant_user is not None:
         role = APPLICANT_ROLE
         if user is None or getattr(user, "pk", None) != applicant_user.pk:
             raise CaseError(
@@ -437,6 +450,7 @@ def case_file(
                 item=item,
                 department_id=item.department_id,
                 region_id=item.region_id,
+                parent=on_behalf_of_lead,
                 channel=channel,
                 applicant_kind=applicant_kind,
                 applicant_name=applicant_name.strip(),
@@ -463,6 +477,7 @@ def case_file(
                     "applicant_kind": applicant_kind,
                     "form": dict(form_data or {}),
                     "files": files,
+                    **({"lead": on_behalf_of_lead.number} if on_behalf_of_lead is not None else {}),
                 },
             )
     except IntegrityError:
@@ -493,7 +508,7 @@ def _same_request(existing: Case, version: ItemVersion, applicant_id_number: str
 
 @transaction.atomic
 def case_accept(*, case: Case, user: User | None, note: str = "", at: dt.datetime | None = None) -> Case:
-    return _act(
+    accepted = _act(
         case=case,
         user=user,
         event_type=EventType.ACCEPT,
@@ -502,6 +517,12 @@ def case_accept(*, case: Case, user: User | None, note: str = "", at: dt.datetim
         payload={"note": note.strip()},
         at=at,
     )
+    version = accepted.item_version
+    if accepted.parent_id is None and version.parallel_approval and version.partners.exists():
+        from yiwang.cases import parallel  # parallel builds on this module
+
+        parallel.spawn_branches(case=accepted, user=user, at=accepted.accepted_at)
+    return accepted
 
 
 @transaction.atomic
@@ -699,13 +720,16 @@ def case_decide(
             CaseErrorCode.LEGAL_BASIS_REQUIRED,
             _("A denial cites its legal basis."),
         )
+    from yiwang.cases import parallel  # parallel builds on this module
+
+    joint = parallel.require_branches_decided(case=case)
     return _act(
         case=case,
         user=user,
         event_type=EventType.DECIDE,
         roles=None,
         role_for=lambda v, t: [t.decide_role],
-        payload={"decision": decision, "reason": reason.strip(), "legal_basis": legal_basis.strip()},
+        payload={"decision": decision, "reason": reason.strip(), "legal_basis": legal_basis.strip(), **joint},
         at=at,
     )
 
@@ -844,7 +868,7 @@ def case_extend(
 @transaction.atomic
 def case_withdraw(*, case: Case, user: User | None, reason: str = "", at: dt.datetime | None = None) -> Case:
     """The applicant withdraws (online, or in writing at the window) before the decision."""
-    return _act(
+    withdrawn = _act(
         case=case,
         user=user,
         event_type=EventType.WITHDRAW,
@@ -853,6 +877,10 @@ def case_withdraw(*, case: Case, user: User | None, reason: str = "", at: dt.dat
         payload={"reason": reason.strip()},
         at=at,
     )
+    from yiwang.cases import parallel  # parallel builds on this module
+
+    parallel.withdraw_branches(case=withdrawn, user=user, reason=reason, at=withdrawn.closed_at)
+    return withdrawn
 
 
 # --------------------------------------------------------------------------- rebuild

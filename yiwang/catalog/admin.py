@@ -33,6 +33,7 @@ from yiwang.catalog.models import (
     Item,
     ItemVersion,
     Material,
+    ParallelPartner,
     VersionStatus,
     WorkflowStep,
 )
@@ -121,6 +122,17 @@ class VersionInline(admin.TabularInline):  # type: ignore[type-arg]
         return format_html('<a href="{}">v{}</a>', url, obj.version)
 
 
+def _is_partner_autocomplete(request: HttpRequest) -> bool:
+    match = getattr(request, "resolver_match", None)
+    return (
+        match is not None
+        and match.url_name == "autocomplete"
+        and request.GET.get("app_label") == "catalog"
+        and request.GET.get("model_name") == ParallelPartner._meta.model_name
+        and request.GET.get("field_name") == "partner"
+    )
+
+
 def _latest_published() -> QuerySet[ItemVersion]:
     return ItemVersion.objects.filter(item=OuterRef("pk"), status=VersionStatus.PUBLISHED).order_by(
         "-effective_from", "-version"
@@ -188,6 +200,16 @@ class ItemAdmin(ScopedAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
 
     def get_inlines(self, request: HttpRequest, obj: Any = None) -> Any:
         return self.inlines if obj is not None else ()  # a new item has no versions yet
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet[Item], search_term: str) -> Any:
+        # The partner picker of a parallel approval chooses among other departments'
+        # items: it searches every item with a version in force (the catalogue is public)
+        # rather than the maintainer's own scope.
+        if _is_partner_autocomplete(request):
+            in_force = ItemVersion.objects.in_force(timezone.localdate()).filter(item=OuterRef("pk"))
+            queryset = Item.objects.filter(Exists(in_force)).select_related("department")
+            return admin.ModelAdmin.get_search_results(self, request, queryset, search_term)
+        return super().get_search_results(request, queryset, search_term)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         # An item's code, entry, department and region are its identity: cases and
@@ -285,6 +307,16 @@ class FAQInline(PartInline):
     fields = ("order", "question", "answer")
 
 
+class PartnerInline(PartInline):
+    """并联审批: the other departments' items decided alongside this one. The picker
+    searches the whole public catalogue (see ``ItemAdmin.get_search_results``), since the
+    partners belong to departments outside the maintainer's own scope."""
+
+    model = ParallelPartner
+    fields = ("order", "partner")
+    autocomplete_fields = ("partner",)
+
+
 _PUBLICATION_FIELDS = ("version", "status", "effective_from", "effective_to", "published_at")
 
 
@@ -333,6 +365,13 @@ class ItemVersionAdmin(ScopedAdminMixin, admin.ModelAdmin):  # type: ignore[type
         ),
     )
 
+    def get_inlines(self, request: HttpRequest, obj: Any = None) -> Any:
+        # Partner items only matter to the few items approved in parallel: the section
+        # shows once the version is marked so (or still names partners).
+        if obj is not None and (obj.parallel_approval or obj.partners.exists()):
+            return (*self.inlines, PartnerInline)
+        return self.inlines
+
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:
             return self.fieldsets
@@ -367,7 +406,7 @@ class ItemVersionAdmin(ScopedAdminMixin, admin.ModelAdmin):  # type: ignore[type
         draft = services.draft_create(
             item=obj.item,
             fields=fields,
-            parts={related: [] for related, _model in services.PART_MODELS},
+            parts={services.PARTNERS: [], **{related: [] for related, _model in services.PART_MODELS}},
             change_note=form.cleaned_data.get("change_note", ""),
         )
         obj.pk = draft.pk

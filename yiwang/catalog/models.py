@@ -494,3 +494,37 @@ class FAQ(VersionPart):
 
     def __str__(self) -> str:
         return self.question
+
+
+class ParallelPartner(VersionPart):
+    """并联审批: an item of another department that decides alongside this one.
+
+    A case of the version's item (the lead) spawns, when accepted, one branch case per
+    partner, against the partner's version in force; the lead is decided once every
+    branch has been. Frozen with its version like every other part.
+    """
+
+    version = models.ForeignKey(
+        ItemVersion, verbose_name=_("item version"), on_delete=models.CASCADE, related_name="partners"
+    )
+    partner = models.ForeignKey(
+        Item,
+        verbose_name=_("partner item"),
+        on_delete=models.PROTECT,
+        related_name="partner_of",
+        help_text=_("An item of another department, decided in parallel with this one."),
+    )
+
+    class Meta(VersionPart.Meta):
+        verbose_name = _("parallel approval partner")
+        verbose_name_plural = _("parallel approval partners")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "partner"],
+                name="catalog_partner_once_per_version",
+                violation_error_message=_("This item is already a partner of the version."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self.partner)

@@ -24,6 +24,7 @@ from yiwang.catalog.models import (
     LimitUnit,
     Material,
     Necessity,
+    ParallelPartner,
     VersionStatus,
     WorkflowStep,
     promised_exceeds_statutory,
@@ -65,6 +66,10 @@ PART_MODELS: tuple[tuple[str, type[Any]], ...] = (
     ("steps", WorkflowStep),
     ("faqs", FAQ),
 )
+# The partner items of a parallel approval (并联审批): a part of the version like the
+# others, kept apart from PART_MODELS because the Excel workbook does not carry them (an
+# import copies them from the version it replaces).
+PARTNERS = "partners"
 
 
 def entry_upsert(
@@ -170,7 +175,41 @@ def draft_create(
         # The version was created above as a draft, so the per-row immutability guard of
         # VersionPart.save() has nothing to protect here: write the rows in one statement.
         model.objects.bulk_create(objs)
+    _create_partners(version, parts, latest)
     return version
+
+
+def _create_partners(
+    version: ItemVersion,
+    parts: Mapping[str, Iterable[Mapping[str, Any]]] | None,
+    latest: ItemVersion | None,
+) -> None:
+    """The draft's partner items: ``parts["partners"]`` (rows ``{"partner": Item}`` or
+    ``{"partner_id": id}``) when given, else those of the version it copies."""
+    if parts is not None and PARTNERS in parts:
+        rows = list(parts[PARTNERS])
+    elif latest is not None:
+        rows = [{"partner_id": p.partner_id} for p in latest.partners.all()]
+    else:
+        rows = []
+    objs = []
+    seen: set[int] = set()
+    for index, row in enumerate(rows, start=1):
+        obj = ParallelPartner(version=version, **{"order": index, **row})
+        obj.full_clean(exclude=["version"], validate_constraints=False)
+        if obj.partner_id in seen:
+            raise ValidationError(
+                {
+                    PARTNERS: ValidationError(
+                        _("Item %(code)s is named twice as a partner."),
+                        code="partner_duplicate",
+                        params={"code": obj.partner.code},
+                    )
+                }
+            )
+        seen.add(obj.partner_id)
+        objs.append(obj)
+    ParallelPartner.objects.bulk_create(objs)
 
 
 def _part_values(obj: Any) -> dict[str, Any]:
@@ -284,17 +323,79 @@ def publish_problems(
     return errors
 
 
-def validate_for_publish(version: ItemVersion) -> None:
-    """Everything that must hold before citizens may rely on a version."""
+def validate_for_publish(version: ItemVersion, *, on: dt.date | None = None) -> None:
+    """Everything that must hold before citizens may rely on a version from day ``on``
+    (default: its effective date, or today)."""
+    steps = list(version.steps.all())
     errors = publish_problems(
         version=version,
         entry=version.item.entry,
-        steps=list(version.steps.all()),
+        steps=steps,
         materials=list(version.materials.all()),
         fees=list(version.fees.all()),
     )
+    on = on or version.effective_from or timezone.localdate()
+    for field, problems in partner_problems(version=version, steps=steps, on=on).items():
+        errors.setdefault(field, []).extend(problems)
     if errors:
         raise ValidationError(errors, code="not_publishable")
+
+
+def partner_problems(
+    *, version: ItemVersion, steps: Sequence[WorkflowStep], on: dt.date
+) -> dict[str, list[ValidationError]]:
+    """What is wrong with the parallel approval of ``version`` taking effect on ``on``.
+
+    A version marked for parallel approval names the other departments deciding with it:
+    partner items (each decided in its own branch case) or, as older workflows do, steps
+    handled by another department. Each partner is another department's item with a
+    version in force, so that a branch can be filed against it.
+    """
+    errors: dict[str, list[ValidationError]] = {}
+
+    def add(field: str, message: str, code: str, **params: Any) -> None:
+        errors.setdefault(field, []).append(ValidationError(message, code=code, params=params or None))
+
+    partners = list(version.partners.select_related("partner"))
+    own_department = version.item.department_id
+    other_steps = any(s.department_id is not None and s.department_id != own_department for s in steps)
+    if version.parallel_approval and not partners and not other_steps:
+        add(
+            PARTNERS,
+            _("An item approved in parallel names at least one partner item of another department."),
+            "no_parallel_partner",
+        )
+    if partners and not version.parallel_approval:
+        add(
+            "parallel_approval",
+            _("The version names partner items but is not marked for parallel approval."),
+            "partners_without_parallel",
+        )
+    in_force = set(
+        ItemVersion.objects.in_force(on)
+        .filter(item_id__in=[p.partner_id for p in partners])
+        .values_list("item_id", flat=True)
+    )
+    for p in partners:
+        code = p.partner.code
+        if p.partner_id == version.item_id:
+            add(PARTNERS, _("An item cannot be its own partner."), "partner_is_self")
+        elif p.partner.department_id == own_department:
+            add(
+                PARTNERS,
+                _("Partner item %(code)s belongs to the same department; partners are other departments."),
+                "partner_same_department",
+                code=code,
+            )
+        elif p.partner_id not in in_force:
+            add(
+                PARTNERS,
+                _("Partner item %(code)s has no version in force on %(date)s."),
+                "partner_not_in_force",
+                code=code,
+                date=on.isoformat(),
+            )
+    return errors
 
 
 def _serial_step_days(steps: list[WorkflowStep]) -> int:
@@ -341,8 +442,8 @@ def version_publish(*, version: ItemVersion, effective_from: dt.date | None = No
     version.item = item  # loaded with what the checks and the search text read
     if version.status != VersionStatus.DRAFT:
         raise ValidationError(_("Only a draft can be published."), code="not_draft")
-    validate_for_publish(version)
     effective_from = effective_from or timezone.localdate()
+    validate_for_publish(version, on=effective_from)
     previous = (
         ItemVersion.objects.filter(item_id=version.item_id, status=VersionStatus.PUBLISHED)
         .exclude(pk=version.pk)
