@@ -15,18 +15,17 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-import segno
 from django.conf import settings
 from django.db import models
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from yiwang.cases import qr
 from yiwang.cases.models import Case, CaseEvent, CaseState, Decision, EventType
 from yiwang.cases.workflow import Template, deadlines, fold
 from yiwang.catalog.models import ItemType, LimitUnit
-
-PROGRESS_PATH = "/progress/{token}/"
 
 
 class DocumentKind(models.TextChoices):
@@ -39,16 +38,6 @@ class DocumentKind(models.TextChoices):
 
 class DocumentUnavailable(LookupError):
     """The case has no such document (yet): e.g. a refusal notice for an accepted case."""
-
-
-def progress_path(case: Case) -> str:
-    """The public progress page of a case (no login, no personal data)."""
-    return PROGRESS_PATH.format(token=case.query_token)
-
-
-def qr_data_uri(url: str) -> str:
-    """An SVG data URI of a QR code for ``url`` (error correction M, print-friendly)."""
-    return segno.make(url, error="m", micro=False).svg_data_uri(scale=4, border=2)
 
 
 def _last(events: Sequence[CaseEvent], event_type: str) -> CaseEvent | None:
@@ -74,8 +63,9 @@ def _local(moment: dt.datetime | None) -> dt.date | None:
     return timezone.localdate(moment) if moment is not None else None
 
 
-def document_context(case: Case, kind: str, *, progress_url: str) -> dict[str, Any]:
-    """What the template of ``kind`` needs; ``DocumentUnavailable`` if the case has none."""
+def document_context(case: Case, kind: str, *, request: HttpRequest | None = None) -> dict[str, Any]:
+    """What the template of ``kind`` needs; ``DocumentUnavailable`` if the case has none.
+    With ``request`` the progress page's address (and QR code) is absolute."""
     events = list(case.events.select_related("department").order_by("seq"))
     if kind not in available_documents(case, events):
         raise DocumentUnavailable(kind)
@@ -91,8 +81,8 @@ def document_context(case: Case, kind: str, *, progress_url: str) -> dict[str, A
         "is_licensing": version.item_type == ItemType.LICENSING,
         "working_days": version.limit_unit == LimitUnit.WORKING_DAYS,
         "submitted_on": _local(case.submitted_at),
-        "qr": qr_data_uri(progress_url),
-        "progress_url": progress_url,
+        "qr": qr.qr_png_data_uri(case, request),
+        "progress_url": qr.progress_url(case, request),
         "dates": deadlines(view, template),
         "issued_on": _local(events[-1].occurred_at),
     }
@@ -133,17 +123,17 @@ def document_context(case: Case, kind: str, *, progress_url: str) -> dict[str, A
     return context
 
 
-def document_html(case: Case, kind: str, *, progress_url: str) -> str:
+def document_html(case: Case, kind: str, *, request: HttpRequest | None = None) -> str:
     with translation.override(settings.LANGUAGE_CODE):
-        context = document_context(case, kind, progress_url=progress_url)
+        context = document_context(case, kind, request=request)
         return render_to_string(f"cases/documents/{kind}.html", context)
 
 
-def render_pdf(case: Case, kind: str, *, progress_url: str) -> bytes:
+def render_pdf(case: Case, kind: str, *, request: HttpRequest | None = None) -> bytes:
     """The PDF of document ``kind`` of ``case`` (``DocumentUnavailable`` if it has none)."""
     from weasyprint import HTML  # heavy import, only when a PDF is made
 
-    html = document_html(case, kind, progress_url=progress_url)
+    html = document_html(case, kind, request=request)
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()  # type: ignore[no-any-return]
 
 

@@ -47,6 +47,7 @@ from yiwang.cases.models import (
     EventType,
     SuspensionKind,
 )
+from yiwang.cases.parallel import JointStatus, joint_status
 from yiwang.cases.services import APPLICANT_ROLE, extension_cap
 from yiwang.cases.workflow import (
     MIDDLE_KINDS,
@@ -474,6 +475,8 @@ class CaseDetail:
     blocked: list[Blocked]
     documents: list[str]
     today: dt.date
+    joint: JointStatus | None = None  # the parallel approval the case leads or belongs to
+    visible_branches: frozenset[int] = frozenset()
 
     @property
     def current_step(self) -> str:
@@ -508,6 +511,16 @@ def case_detail(user: Any, case: Case, today: dt.date | None = None) -> CaseDeta
         dates = deadlines(view, template)
     files = list(case.files.select_related("material").order_by("pk"))
     actions, blocked = available_actions(user, case, view, template)
+    joint = None
+    visible_branches: frozenset[int] = frozenset()
+    if case.parent_id is not None or case.item_version.parallel_approval:
+        joint = joint_status(case)
+        ids = [b.case.pk for b in joint.branches] + [joint.lead.pk]
+        visible_branches = frozenset(
+            visible(user, Case.objects.filter(pk__in=ids)).values_list("pk", flat=True)
+        )
+        if not joint.branches and case.parent_id is None:
+            joint = None
     return CaseDetail(
         case=case,
         template=template,
@@ -519,6 +532,8 @@ def case_detail(user: Any, case: Case, today: dt.date | None = None) -> CaseDeta
         blocked=blocked,
         documents=available_documents(case, events),
         today=today,
+        joint=joint,
+        visible_branches=visible_branches,
     )
 
 

@@ -251,7 +251,11 @@ DONE_MESSAGES: dict[str, str] = {
 }
 
 
-ROLE_LABELS: dict[str, Any] = {**dict(Role.choices), services.APPLICANT_ROLE: _l("applicant")}
+ROLE_LABELS: dict[str, Any] = {
+    **dict(Role.choices),
+    services.APPLICANT_ROLE: _l("applicant"),
+    services.PARALLEL_ROLE: _l("parallel approval"),
+}
 
 
 def _case_context(
@@ -353,9 +357,8 @@ def case_document(request: HttpRequest, number: str, kind: str) -> HttpResponse:
     if kind not in documents.DocumentKind.values:
         raise Http404
     case = _case_or_404(request, number)
-    url = request.build_absolute_uri(documents.progress_path(case))
     try:
-        pdf = documents.render_pdf(case, kind, progress_url=url)
+        pdf = documents.render_pdf(case, kind, request=request)
     except documents.DocumentUnavailable:
         raise Http404(_("This case has no such document.")) from None
     response = HttpResponse(pdf, content_type="application/pdf")
