@@ -383,16 +383,16 @@ def partner_problems(
         elif p.partner.department_id == own_department:
             add(
                 PARTNERS,
-                _("Partner item %(code)s belongs to the same department; partners are other departments."),
+                _("Partner item %(item)s belongs to the same department; partners are other departments."),
                 "partner_same_department",
-                code=code,
+                item=code,
             )
         elif p.partner_id not in in_force:
             add(
                 PARTNERS,
-                _("Partner item %(code)s has no version in force on %(date)s."),
+                _("Partner item %(item)s has no version in force on %(date)s."),
                 "partner_not_in_force",
-                code=code,
+                item=code,
                 date=on.isoformat(),
             )
     return errors
