@@ -4,6 +4,8 @@ tests use, so the demo exercises the same write path as everything else.
 Every builder gets or creates by a natural key (region code, USCC, center name and window
 number, username, item code, catalog entry code), so running the seeder again changes
 nothing. An item already present is left as it is, even if ``data`` has changed since.
+The demo cases (``yiwang.demo.cases``) are filed through the case services, each under
+an idempotency key of its own, so they too are created once.
 """
 
 from __future__ import annotations
@@ -22,12 +24,13 @@ from django.db import transaction
 from yiwang.catalog import services as catalog_services
 from yiwang.catalog.factories import published_item
 from yiwang.catalog.models import CaseKind, CatalogEntry
+from yiwang.demo import cases as demo_cases
 from yiwang.demo import data
 from yiwang.org.factories import DepartmentFactory, StaffFactory, UserFactory, center, grant, region, window
 from yiwang.org.models import Department, Region, Role
 
 # The apps whose rows the demo creates, with the user model: what ``row_counts`` counts.
-SEEDED_APPS: tuple[str, ...] = ("org", "catalog")
+SEEDED_APPS: tuple[str, ...] = ("org", "catalog", "cases")
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,7 @@ class DemoLogin:
 class SeedResult:
     logins: tuple[DemoLogin, ...]
     item_codes: tuple[str, ...]
+    cases: demo_cases.CaseSeedResult | None = None
 
 
 @dataclass(frozen=True)
@@ -66,14 +70,21 @@ def row_counts() -> dict[str, int]:
 
 
 @transaction.atomic
-def seed_demo() -> SeedResult:
-    """Create whatever part of the demo is missing; return the demo logins and item codes."""
+def seed_demo(*, cases: int = demo_cases.DEMO_CASES) -> SeedResult:
+    """Create whatever part of the demo is missing; return the demo logins and item codes.
+
+    ``cases``: how many demo cases there should be (0: none).
+    """
     regions = _seed_regions(data.REGIONS)
     departments = _seed_departments(data.DEPARTMENTS, regions)
     _seed_centers(data.CENTERS, regions, departments)
-    logins = _seed_accounts(data.ACCOUNTS, regions, departments)
+    users = _DemoUsers()
+    logins = _seed_accounts(data.ACCOUNTS, regions, departments, users)
+    # the staff who handle the demo cases of other departments: not listed one by one
+    _seed_accounts(demo_cases.CASE_STAFF, regions, departments, users)
     codes = tuple(_seed_item(spec, departments) for spec in data.ITEMS)
-    return SeedResult(logins=logins, item_codes=codes)
+    case_result = demo_cases.seed_cases(count=cases) if cases > 0 else None
+    return SeedResult(logins=logins, item_codes=codes, cases=case_result)
 
 
 def _seed_regions(specs: Iterable[data.RegionSpec]) -> dict[str, Region]:
@@ -134,9 +145,11 @@ class _DemoUsers:
 
 
 def _seed_accounts(
-    specs: Iterable[data.AccountSpec], regions: Mapping[str, Region], departments: Mapping[str, Department]
+    specs: Iterable[data.AccountSpec],
+    regions: Mapping[str, Region],
+    departments: Mapping[str, Department],
+    users: _DemoUsers,
 ) -> tuple[DemoLogin, ...]:
-    users = _DemoUsers()
     users.get(data.SUPERUSER, is_superuser=True)
     logins = [DemoLogin(data.SUPERUSER, (), "")]
     for spec in specs:
@@ -182,7 +195,7 @@ def _place(spec: data.ItemSpec) -> _Place | None:
 def _seed_item(spec: data.ItemSpec, departments: Mapping[str, Department]) -> str:
     department = departments[spec.department]
     item_region = department.region
-    code = f"{department.uscc}{item_region.level}{spec.entry_code}"
+    code = demo_cases.item_code(spec, department)
     if not CatalogEntry.objects.filter(code=spec.entry_code).exists():
         # published_item would create the entry too, but without its limit unit.
         catalog_services.entry_upsert(

@@ -1,0 +1,362 @@
+"""The demo cases: ``seed_demo`` run twice (once per module, in a transaction rolled back
+at the end), then checked the way a reviewer of the demo, or a supervisor reading its
+ledger, would check it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import random
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.db.models import Count, Max, Min
+from django.forms.models import model_to_dict
+from django.test import override_settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yiwang.cases.models import Case, CaseEvent, CaseFile, CaseState, Decision, EventType, SuspensionKind
+from yiwang.cases.uploads import inspect_upload
+from yiwang.core.identifiers import is_valid_resident_id, is_valid_uscc
+from yiwang.demo import cases as demo
+from yiwang.demo.data import ACCOUNTS
+from yiwang.org.models import Department, Staff
+
+
+@dataclass(frozen=True)
+class Seeded:
+    cases_after_first: int
+    events_after_first: int
+    cases_after_second: int
+    events_after_second: int
+    first_output: str
+    second_output: str
+
+
+@pytest.fixture(scope="module")
+def seeded(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Seeded]:
+    """``seed_demo`` twice for the whole module, files in a temporary media directory."""
+    media = tmp_path_factory.mktemp("media")
+    with (
+        override_settings(
+            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"], MEDIA_ROOT=str(media)
+        ),
+        django_db_blocker.unblock(),
+        transaction.atomic(),
+    ):
+        first, second = StringIO(), StringIO()
+        call_command("seed_demo", stdout=first)
+        after_first = (Case.objects.count(), CaseEvent.objects.count())
+        call_command("seed_demo", stdout=second)
+        yield Seeded(
+            *after_first,
+            Case.objects.count(),
+            CaseEvent.objects.count(),
+            first.getvalue(),
+            second.getvalue(),
+        )
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def demo_cases(seeded: Seeded, db: None) -> Seeded:
+    return seeded
+
+
+def local_date(moment: dt.datetime) -> dt.date:
+    return timezone.localdate(moment)
+
+
+def completed_late(case: Case) -> bool:
+    return case.completed_at is not None and local_date(case.completed_at) > case.due_date
+
+
+# -- idempotency -------------------------------------------------------------
+
+
+def test_given_the_demo_seeded_when_seeded_again_then_no_case_or_event_is_added(demo_cases: Seeded) -> None:
+    assert demo_cases.cases_after_first == demo.DEMO_CASES
+    assert demo_cases.cases_after_second == demo_cases.cases_after_first
+    assert demo_cases.events_after_second == demo_cases.events_after_first
+    assert _("The demo data was already loaded; nothing was added.") in demo_cases.second_output
+    assert (
+        _("The %(n)d demo cases were already there; none was added.") % {"n": demo.DEMO_CASES}
+        in demo_cases.second_output
+    )
+
+
+def test_every_demo_case_is_keyed_by_its_own_idempotency_key(demo_cases: Seeded) -> None:
+    assert demo.existing_demo_keys() == {demo.demo_key(i) for i in range(demo.DEMO_CASES)}
+
+
+def test_given_more_cases_asked_for_when_seeding_then_only_the_missing_ones_are_filed(
+    demo_cases: Seeded, settings: Any, tmp_path: Path
+) -> None:
+    settings.MEDIA_ROOT = str(tmp_path)
+    with transaction.atomic():
+        result = demo.seed_cases(count=demo.DEMO_CASES + 3)
+        assert (result.created, result.existing) == (3, demo.DEMO_CASES)
+        assert Case.objects.count() == demo.DEMO_CASES + 3
+        assert demo.demo_key(demo.DEMO_CASES + 2) in demo.existing_demo_keys()
+        transaction.set_rollback(True)
+
+
+def test_a_negative_number_of_cases_is_refused_and_changes_nothing(demo_cases: Seeded) -> None:
+    before = (Case.objects.count(), CaseEvent.objects.count(), Staff.objects.count())
+
+    with pytest.raises(CommandError) as raised:
+        call_command("seed_demo", cases=-1, stdout=StringIO())
+
+    assert str(raised.value) == _("The number of demo cases cannot be negative.")
+    assert (Case.objects.count(), CaseEvent.objects.count(), Staff.objects.count()) == before
+
+
+def test_the_cases_are_what_the_seed_says_they_are(demo_cases: Seeded) -> None:
+    """Recomputing a case's random choices from the seed gives the stored item and applicant."""
+    today = timezone.localdate()
+    desks = demo._desks(today)
+    by_key = {c.idempotency_key.split(":", 1)[1]: c for c in Case.objects.select_related("item_version")}
+    for index in range(0, demo.DEMO_CASES, 7):
+        rng = random.Random(f"{demo.SEED}:{index}")
+        desk, version, _plan = demo._choose(rng, desks, index)
+        applicant = demo.make_applicant(rng, version.target)
+        case = by_key[demo.demo_key(index)]
+        assert case.item_version_id == version.pk
+        assert case.department_id == desk.department.pk
+        assert (case.applicant_name, case.applicant_id_number) == (applicant.name, applicant.id_number)
+
+
+# -- the ledger --------------------------------------------------------------
+
+
+def test_every_demo_ledger_verifies(demo_cases: Seeded) -> None:
+    out = StringIO()
+
+    call_command("verify_ledger", stdout=out)  # exits non-zero (SystemExit) on a broken chain
+
+    assert f"{demo.DEMO_CASES} cases" in out.getvalue()
+
+
+def test_rebuilding_the_projection_leaves_every_case_unchanged(demo_cases: Seeded) -> None:
+    def snapshot() -> dict[int, dict[str, Any]]:
+        return {c.pk: model_to_dict(c) | {"updated_at": c.updated_at} for c in Case.objects.all()}
+
+    before = snapshot()
+    out = StringIO()
+
+    call_command("rebuild_cases", stdout=out)
+
+    assert snapshot() == before
+    assert f"rebuilt {demo.DEMO_CASES} cases; 0 differed" in out.getvalue()
+
+
+def test_events_are_in_order_and_all_in_the_past(demo_cases: Seeded) -> None:
+    today = timezone.localdate()
+    last_seen: dict[int, tuple[int, dt.datetime]] = {}
+    for case_id, seq, occurred_at in CaseEvent.objects.order_by("case_id", "seq").values_list(
+        "case_id", "seq", "occurred_at"
+    ):
+        previous = last_seen.get(case_id)
+        if previous is not None:
+            assert seq == previous[0] + 1
+            assert occurred_at >= previous[1], case_id
+        last_seen[case_id] = (seq, occurred_at)
+        assert local_date(occurred_at) < today
+    span = Case.objects.aggregate(first=Min("submitted_at"), last=Max("submitted_at"))
+    assert local_date(span["first"]) >= today - dt.timedelta(days=220)
+    assert (span["last"] - span["first"]).days >= 90  # spread over months, not bunched
+
+
+def test_back_office_events_are_recorded_by_the_case_department_own_staff(demo_cases: Seeded) -> None:
+    events = CaseEvent.objects.select_related("case")
+    assert set(events.values_list("role", flat=True)) == {
+        "window_operator",
+        "handler",
+        "reviewer",
+        "approver",
+    }
+    for event in events:
+        assert event.actor_id is not None and event.actor_name
+        if event.role != "window_operator":  # a comprehensive window accepts for many departments
+            assert event.department_id == event.case.department_id
+
+
+# -- every state and feature -------------------------------------------------
+
+
+def test_every_state_is_present(demo_cases: Seeded) -> None:
+    states = dict(Case.objects.values_list("state").annotate(n=Count("pk")))
+    assert set(states) == set(CaseState.values)
+    assert states[CaseState.DELIVERED] > demo.DEMO_CASES / 4  # most cases are done
+
+
+def test_open_cases_stand_at_various_steps(demo_cases: Seeded) -> None:
+    steps = set(Case.objects.filter(state=CaseState.IN_PROGRESS).values_list("step_index", flat=True))
+    assert {0, 1, 2} <= steps
+
+
+def test_some_cases_were_completed_late_and_some_open_ones_are_overdue(demo_cases: Seeded) -> None:
+    today = timezone.localdate()
+    done = Case.objects.filter(completed_at__isnull=False)
+    assert sum(completed_late(c) for c in done) >= 3
+    assert sum(not completed_late(c) for c in done) > done.count() / 2
+    assert Case.objects.filter(
+        state__in=[CaseState.IN_PROGRESS, CaseState.SUSPENDED], due_date__lt=today
+    ).exists()
+    assert Case.objects.filter(state=CaseState.SUBMITTED, acceptance_due__lt=today).exists()
+
+
+def test_some_cases_were_extended_within_the_cap(demo_cases: Seeded) -> None:
+    extended = Case.objects.filter(extension_days__gt=0).select_related("item_version")
+    assert extended.count() >= 3
+    for case in extended:
+        assert case.extension_days <= demo.services.extension_cap(case.item_version)
+
+
+def test_supplements_are_requested_before_and_after_acceptance(demo_cases: Seeded) -> None:
+    requests = CaseEvent.objects.filter(type=EventType.SUPPLEMENT_REQUEST).select_related("case")
+    before = after = 0
+    for event in requests:
+        accepted = event.case.accepted_at
+        if accepted is None or event.occurred_at < accepted:
+            before += 1
+        else:
+            after += 1
+        assert event.payload["items"]
+        assert all(item["name"] and item["problem"] for item in event.payload["items"])
+    assert before >= 3 and after >= 3
+    assert Case.objects.filter(state=CaseState.SUPPLEMENT, accepted_at__isnull=True).exists()
+    assert Case.objects.filter(state=CaseState.SUPPLEMENT, accepted_at__isnull=False).exists()
+
+
+def test_special_procedures_of_several_kinds_stop_the_clock(demo_cases: Seeded) -> None:
+    kinds = set(CaseEvent.objects.filter(type=EventType.SUSPEND).values_list("payload__kind", flat=True))
+    assert {SuspensionKind.HEARING, SuspensionKind.SITE_INSPECTION, SuspensionKind.EXPERT_REVIEW} <= kinds
+    suspended = Case.objects.filter(state=CaseState.SUSPENDED)
+    assert suspended.exists()
+    assert all(c.clock_stopped for c in suspended)
+    assert CaseEvent.objects.filter(type=EventType.RESUME).exists()
+
+
+def test_refusals_give_reason_and_legal_basis(demo_cases: Seeded) -> None:
+    refusals = CaseEvent.objects.filter(type=EventType.REFUSE)
+    assert refusals.exists()
+    for event in refusals:
+        assert event.payload["reason"]
+        assert event.payload["legal_basis"].startswith("《")
+
+
+def test_denials_give_reason_and_legal_basis(demo_cases: Seeded) -> None:
+    denials = CaseEvent.objects.filter(type=EventType.DECIDE, payload__decision=Decision.DENIED)
+    assert denials.exists()
+    for event in denials:
+        assert event.payload["reason"] and event.payload["legal_basis"].startswith("《")
+
+
+def test_transfers_go_to_another_department(demo_cases: Seeded) -> None:
+    transfers = CaseEvent.objects.filter(type=EventType.TRANSFER).select_related("case")
+    assert transfers.exists()
+    for event in transfers:
+        target = Department.objects.get(pk=event.payload["to_department"])
+        assert target.pk != event.case.department_id
+        assert target.name in event.payload["reason"]
+
+
+def test_a_case_returned_to_an_earlier_step_went_on_to_a_decision(demo_cases: Seeded) -> None:
+    returned = Case.objects.filter(events__type=EventType.RETURN).distinct()
+    assert returned.exists()
+    assert returned.filter(decided_at__isnull=False).exists()
+
+
+def test_cases_spread_over_many_departments_and_both_levels(demo_cases: Seeded) -> None:
+    departments = Case.objects.values("department").distinct().count()
+    assert departments == len(demo.TEAMS)
+    regions = set(Case.objects.values_list("region__code", flat=True))
+    assert {"130400", "130402", "130403", "130404"} <= regions
+    channels = set(Case.objects.values_list("channel", flat=True))
+    assert channels == {"1", "2", "3"}
+
+
+# -- applicants and files ----------------------------------------------------
+
+
+def test_applicants_have_valid_identifiers_chinese_names_and_mobiles(demo_cases: Seeded) -> None:
+    kinds = set()
+    for case in Case.objects.all():
+        kinds.add(case.applicant_kind)
+        if case.applicant_kind == "individual":
+            assert is_valid_resident_id(case.applicant_id_number)
+            assert re.fullmatch(r"[\u4e00-\u9fff]{2,3}", case.applicant_name)
+        else:
+            assert is_valid_uscc(case.applicant_id_number)
+            assert case.applicant_name.endswith("有限公司")
+        assert re.fullmatch(r"138\d{8}", case.applicant_mobile)
+    assert kinds == {"individual", "enterprise"}
+
+
+def test_a_few_cases_carry_pdf_files_recorded_in_the_ledger(demo_cases: Seeded) -> None:
+    files = list(CaseFile.objects.select_related("case"))
+    assert 3 <= len(files) <= demo.DEMO_CASES / 5
+    recorded = {
+        f["sha256"]
+        for payload in CaseEvent.objects.filter(
+            type__in=[EventType.APPLY, EventType.SUPPLEMENT_RECEIVE]
+        ).values_list("payload", flat=True)
+        for f in payload.get("files", [])
+    }
+    for stored in files:
+        with stored.file.open("rb") as handle:
+            content = handle.read()
+        assert content.startswith(b"%PDF-")
+        assert hashlib.sha256(content).hexdigest() == stored.sha256
+        assert stored.sha256 in recorded
+
+
+def test_the_demo_pdf_is_a_well_formed_pdf_the_upload_check_accepts() -> None:
+    content = demo.demo_pdf("食品经营许可申请书", ("申请人：张晓梅", "（一网通办演示材料）"))
+
+    info = inspect_upload(SimpleUploadedFile("申请书.pdf", content))
+
+    assert info.content_type == "application/pdf"
+    # every object the cross-reference table points at is where it says
+    xref_at = int(content.rsplit(b"startxref\n", 1)[1].split(b"\n")[0])
+    rows = content[xref_at:].split(b"\n")[3:10]
+    for number, row in enumerate(rows, start=1):
+        offset = int(row[:10])
+        assert content[offset:].startswith(b"%d 0 obj" % number)
+    assert "张晓梅".encode("utf-16-be").hex().upper().encode() in content
+
+
+# -- staff and output --------------------------------------------------------
+
+
+def test_the_case_staff_hold_roles_scoped_to_their_own_departments(demo_cases: Seeded) -> None:
+    usernames = [spec.username for spec in demo.CASE_STAFF]
+    staff = Staff.objects.filter(user__username__in=usernames).prefetch_related("roles")
+    assert staff.count() == len(usernames)
+    for member in staff:
+        scopes = {r.department_id for r in member.roles.all()}
+        assert member.department_id in scopes
+        assert all(r.region_id is None for r in member.roles.all())
+
+
+def test_the_output_reports_the_cases_and_keeps_the_login_table_to_the_listed_accounts(
+    demo_cases: Seeded,
+) -> None:
+    out = demo_cases.first_output
+    assert f"{CaseState.DELIVERED.label} " in out  # the cases by state
+    lines = [line for line in out.splitlines() if line.startswith("  ")]
+    assert len(lines) == len(ACCOUNTS) + 2  # header and the superuser
+    assert not any(line.split()[0] in {s.username for s in demo.CASE_STAFF} for line in lines)
+    assert "hs_market_handler" in out  # named once, as an example
