@@ -34,7 +34,7 @@ from django.db.models import OuterRef as Outer
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from yiwang.cases.models import (
     Case,
@@ -349,57 +349,78 @@ class ActionRule:
     grave: bool = False  # ends or refuses the application: shown apart, in red
 
 
+# In the order the case page offers them: the main line first, then the detours, then
+# the actions that end an application.
 ACTION_RULES: tuple[ActionRule, ...] = (
-    ActionRule("accept", EventType.ACCEPT, {}, lambda v, t: [t.accept_role], label=_l("Accept")),
+    ActionRule("accept", EventType.ACCEPT, {}, lambda v, t: [t.accept_role], label=gettext_lazy("Accept")),
+    ActionRule("pass_step", EventType.STEP, {}, _step_roles, label=gettext_lazy("Pass to the next step")),
     ActionRule(
-        "supplement",
-        EventType.SUPPLEMENT_REQUEST,
-        {},
-        lambda v, t: [t.accept_role] if v.state == CaseState.SUBMITTED else _step_roles(v, t),
-        label=_l("One-time supplement notice"),
+        "decide",
+        EventType.DECIDE,
+        {"decision": "approved"},
+        lambda v, t: [t.decide_role],
+        label=gettext_lazy("Decide"),
     ),
     ActionRule(
-        "refuse", EventType.REFUSE, {}, lambda v, t: [t.accept_role], label=_l("Refuse to accept"), grave=True
+        "complete", EventType.COMPLETE, {}, lambda v, t: [t.complete_role], label=gettext_lazy("Complete")
     ),
-    ActionRule(
-        "receive_supplement",
-        EventType.SUPPLEMENT_RECEIVE,
-        {},
-        lambda v, t: [t.accept_role],
-        label=_l("Receive the supplement"),
-    ),
-    ActionRule("pass_step", EventType.STEP, {}, _step_roles, label=_l("Pass to the next step")),
-    ActionRule(
-        "decide", EventType.DECIDE, {"decision": "approved"}, lambda v, t: [t.decide_role], label=_l("Decide")
-    ),
-    ActionRule(
-        "return", EventType.RETURN, {"to_step": 0}, _step_roles, label=_l("Return to an earlier step")
-    ),
-    ActionRule(
-        "suspend", EventType.SUSPEND, {"kind": "hearing"}, _step_roles, label=_l("Start a special procedure")
-    ),
-    ActionRule("resume", EventType.RESUME, {}, _step_roles, label=_l("End the special procedure")),
-    ActionRule(
-        "extend",
-        EventType.EXTEND,
-        {"days": 1},
-        lambda v, t: [Role.APPROVER, Role.LEADER],
-        label=_l("Extend the time limit"),
-    ),
-    ActionRule("complete", EventType.COMPLETE, {}, lambda v, t: [t.complete_role], label=_l("Complete")),
     ActionRule(
         "deliver",
         EventType.DELIVER,
         {},
         lambda v, t: [t.deliver_role, Role.WINDOW_OPERATOR.value],
-        label=_l("Deliver the result"),
+        label=gettext_lazy("Deliver the result"),
+    ),
+    ActionRule("resume", EventType.RESUME, {}, _step_roles, label=gettext_lazy("End the special procedure")),
+    ActionRule(
+        "receive_supplement",
+        EventType.SUPPLEMENT_RECEIVE,
+        {},
+        lambda v, t: [t.accept_role],
+        label=gettext_lazy("Receive the supplement"),
+    ),
+    ActionRule(
+        "supplement",
+        EventType.SUPPLEMENT_REQUEST,
+        {},
+        lambda v, t: [t.accept_role] if v.state == CaseState.SUBMITTED else _step_roles(v, t),
+        label=gettext_lazy("One-time supplement notice"),
+    ),
+    ActionRule(
+        "return",
+        EventType.RETURN,
+        {"to_step": 0},
+        _step_roles,
+        label=gettext_lazy("Return to an earlier step"),
+    ),
+    ActionRule(
+        "suspend",
+        EventType.SUSPEND,
+        {"kind": "hearing"},
+        _step_roles,
+        label=gettext_lazy("Start a special procedure"),
+    ),
+    ActionRule(
+        "extend",
+        EventType.EXTEND,
+        {"days": 1},
+        lambda v, t: [Role.APPROVER, Role.LEADER],
+        label=gettext_lazy("Extend the time limit"),
+    ),
+    ActionRule(
+        "refuse",
+        EventType.REFUSE,
+        {},
+        lambda v, t: [t.accept_role],
+        label=gettext_lazy("Refuse to accept"),
+        grave=True,
     ),
     ActionRule(
         "transfer",
         EventType.TRANSFER,
         {},
         lambda v, t: [t.accept_role],
-        label=_l("Transfer to the competent department"),
+        label=gettext_lazy("Transfer to the competent department"),
         grave=True,
     ),
     ActionRule(
@@ -407,7 +428,7 @@ ACTION_RULES: tuple[ActionRule, ...] = (
         EventType.WITHDRAW,
         {},
         lambda v, t: [t.accept_role],
-        label=_l("Withdraw at the applicant's request"),
+        label=gettext_lazy("Withdraw at the applicant's request"),
         grave=True,
     ),
 )

@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
@@ -251,10 +251,14 @@ DONE_MESSAGES: dict[str, str] = {
 }
 
 
+# The action that moves the case on: its form starts open.
+PRIMARY_ACTIONS = frozenset(
+    {"accept", "pass_step", "decide", "complete", "deliver", "resume", "receive_supplement"}
+)
 ROLE_LABELS: dict[str, Any] = {
     **dict(Role.choices),
-    services.APPLICANT_ROLE: _l("applicant"),
-    services.PARALLEL_ROLE: _l("parallel approval"),
+    services.APPLICANT_ROLE: gettext_lazy("applicant"),
+    services.PARALLEL_ROLE: gettext_lazy("parallel approval"),
 }
 
 
@@ -265,7 +269,7 @@ def _case_context(
     # A refused action that the page does not offer now (posted from a stale page, say)
     # still shows its form with the error.
     names += [name for name in bound if name not in names]
-    first = next(iter(bound), None) or (names[0] if names else None)
+    first = next(iter(bound), None) or next((n for n in names if n in PRIMARY_ACTIONS), None)
     action_forms = [
         (
             selectors.RULES_BY_NAME[name],

@@ -228,7 +228,7 @@ def test_actions_offered_follow_state_role_and_separation_of_duties(
     assert offered(approver_user) == []
     services.case_accept(case=case, user=window_user)
     assert offered(window_user) == ["withdraw"]
-    assert offered(handler_user) == ["supplement", "pass_step", "suspend"]
+    assert offered(handler_user) == ["pass_step", "supplement", "suspend"]
     assert offered(approver_user) == ["extend"]
 
     # given the window operator also holds the approver role; they accepted the case
