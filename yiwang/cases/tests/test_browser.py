@@ -99,9 +99,7 @@ def _act(page: Any, action: str, fill: dict[str, str] | None = None) -> None:
     before = page.locator("#timeline .timeline__event").count()
     with page.expect_navigation():
         form.locator("button[type=submit]").click()
-    page.wait_for_function(
-        f"document.querySelectorAll('#timeline .timeline__event').length === {before + 1}"
-    )
+    page.wait_for_function(f"document.querySelectorAll('#timeline .timeline__event').length === {before + 1}")
 
 
 def test_window_intake_to_delivery(
