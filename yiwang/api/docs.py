@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.generators import SchemaGenerator
 
 from yiwang.api.problems import CODES
@@ -54,6 +55,18 @@ class TagDoc:
     name: str
     operations: list[OperationDoc]
 
+    @property
+    def title(self) -> str:
+        return str(TAG_TITLES.get(self.name, self.name))
+
+
+TAG_TITLES = {
+    "auth": _("Authentication"),
+    "cases": _("Cases"),
+    "case actions": _("Actions on a case"),
+    "items": _("Service items"),
+}
+
 
 def _ref_name(ref: str) -> str:
     return ref.rsplit("/", 1)[-1]
@@ -68,7 +81,7 @@ def _type_of(schema: dict[str, Any]) -> str:
         return " | ".join(_type_of(s) for s in schema["oneOf"])
     kind = str(schema.get("type", "object"))
     if kind == "array":
-        return f"{_type_of(schema.get('items', {}))}[]"
+        return f"array<{_type_of(schema.get('items', {}))}>"
     if "format" in schema:
         kind = f"{kind} ({schema['format']})"
     if "enum" in schema:

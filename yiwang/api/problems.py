@@ -45,6 +45,7 @@ THROTTLED = "throttled"
 FILE_TYPE = "file_type"
 FILE_TOO_LARGE = "file_too_large"
 FILE_EMPTY = "file_empty"
+ACCOUNT_LOCKED = "account_locked"
 
 # Stable code -> (HTTP status, short title). The order is the order of the docs page.
 CODES: dict[str, tuple[int, Promise]] = {
@@ -65,6 +66,7 @@ CODES: dict[str, tuple[int, Promise]] = {
     CaseErrorCode.FORBIDDEN: (403, _("Not allowed for this user")),
     CaseErrorCode.SEPARATION_OF_DUTIES: (403, _("Separation of duties")),
     PERMISSION_DENIED: (403, _("Permission denied")),
+    ACCOUNT_LOCKED: (403, _("The account is locked")),
     NOT_FOUND: (404, _("Not found")),
     METHOD_NOT_ALLOWED: (405, _("Method not allowed")),
     NOT_ACCEPTABLE: (406, _("Response format not available")),
@@ -73,6 +75,13 @@ CODES: dict[str, tuple[int, Promise]] = {
     UNSUPPORTED_MEDIA_TYPE: (415, _("Unsupported media type")),
     THROTTLED: (429, _("Too many requests")),
 }
+
+
+class AccountLocked(exceptions.APIException):
+    status_code = status.HTTP_403_FORBIDDEN
+    default_detail = _("Too many failed sign-ins: this account is locked for a while. Try again later.")
+    default_code = ACCOUNT_LOCKED
+
 
 # DRF's own codes for the exceptions it raises, mapped onto ours.
 _DRF_CODES: dict[type[exceptions.APIException], str] = {
@@ -151,6 +160,19 @@ def _first(errors: Mapping[str, list[str]]) -> str:
     return ""
 
 
+def _summary(errors: Mapping[str, list[str]]) -> str:
+    if list(errors) == ["non_field_errors"]:
+        return errors["non_field_errors"][0]
+    if len(errors) == 1:
+        name, messages = next(iter(errors.items()))
+        return f"{name}: {messages[0]}"
+    return ngettext(
+        "The request has %(count)d invalid field: %(fields)s.",
+        "The request has %(count)d invalid fields: %(fields)s.",
+        len(errors),
+    ) % {"count": len(errors), "fields": ", ".join(errors)}
+
+
 def problem_for(exc: Exception) -> Problem | None:
     """The problem an exception stands for; None for a bug (left to become a 500)."""
     if isinstance(exc, CaseError):
@@ -171,21 +193,11 @@ def problem_for(exc: Exception) -> Problem | None:
         exc = exceptions.PermissionDenied()
     if isinstance(exc, exceptions.ValidationError):
         errors = _flatten(exc.detail)
-        return Problem(
-            status.HTTP_400_BAD_REQUEST,
-            CaseErrorCode.BAD_INPUT,
-            ngettext(
-                "The request has %(count)d invalid field: %(fields)s.",
-                "The request has %(count)d invalid fields: %(fields)s.",
-                len(errors),
-            )
-            % {"count": len(errors), "fields": ", ".join(errors)},
-            errors,
-        )
+        return Problem(status.HTTP_400_BAD_REQUEST, CaseErrorCode.BAD_INPUT, _summary(errors), errors)
     if isinstance(exc, exceptions.APIException):
-        code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), None)
-        if code is None:
-            code = str(getattr(exc, "default_code", "") or "error")
+        code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), "") or str(
+            getattr(exc, "default_code", "") or "error"
+        )
         problem = Problem(exc.status_code, code, str(exc.detail))
         auth_header = getattr(exc, "auth_header", None)
         if auth_header:

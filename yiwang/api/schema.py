@@ -15,7 +15,10 @@ API_PREFIX = "/api/v1/"
 _DESCRIPTIONS = {
     400: _("Bad input: the codes are listed on the docs page. Nothing was changed."),
     401: _("Not authenticated: send a token (Authorization: Token …) or a session cookie."),
-    403: _("The user may not do this (role, separation of duties)."),
+    403: _(
+        "Not allowed: the user's role or scope, separation of duties, a locked account, "
+        "or a session request without its CSRF token."
+    ),
     404: _("No such object, or none the user may see."),
     409: _("Not possible in the case's current state, or an Idempotency-Key reused for another request."),
 }

@@ -124,7 +124,7 @@ def case_events(case: Case) -> QuerySet[CaseEvent]:
     return case.events.select_related("department").order_by("seq")
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Probe:
     """A stand-in event to ask the state machine whether an action is legal now."""
 

@@ -27,6 +27,7 @@ from rest_framework.views import APIView
 from yiwang.api import selectors
 from yiwang.api import serializers as s
 from yiwang.api.actions import ACTIONS, ActionSpec
+from yiwang.api.problems import AccountLocked
 from yiwang.api.schema import ApiSchema, problems
 from yiwang.cases import services
 from yiwang.cases.models import Case, Channel
@@ -342,6 +343,7 @@ class TokenView(ObtainAuthToken):
     """A token for a username and password (each failure counts towards the lockout)."""
 
     schema = ApiSchema()
+    parser_classes = [JSONParser]
 
     @extend_schema(
         operation_id="auth_token",
@@ -350,12 +352,18 @@ class TokenView(ObtainAuthToken):
         request=AuthTokenSerializer,
         responses={
             200: inline_serializer("Token", {"token": serializers.CharField()}),
-            **problems(400),
+            **problems(400, 403),
         },
         tags=["auth"],
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().post(request, *args, **kwargs)
+        try:
+            return super().post(request, *args, **kwargs)
+        except serializers.ValidationError:
+            # django-axes marks the request it refused because the account is locked.
+            if getattr(request, "axes_locked_out", False):
+                raise AccountLocked() from None
+            raise
 
 
 # --------------------------------------------------------------------------- fallback

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.contrib.auth.models import AbstractBaseUser
@@ -19,8 +19,7 @@ from yiwang.cases.models import Case, CaseEvent, CaseFile, Channel
 from yiwang.cases.tests import conftest as cases_conftest
 from yiwang.cases.tests.conftest import APPLICANT_ID
 from yiwang.catalog.models import ItemVersion
-from yiwang.org.factories import StaffFactory, UserFactory, grant
-from yiwang.org.models import Department, Region, Role
+from yiwang.org.factories import UserFactory
 
 # The cases tests' item and named staff, shared rather than copied.
 food_licence = cases_conftest.food_licence
@@ -101,19 +100,12 @@ def neighbour(neighbour_approver: AbstractBaseUser) -> APIClient:
 
 @pytest.fixture
 def citizen_user(db: None) -> AbstractBaseUser:
-    return UserFactory(username="zhang_xiaomei", is_staff=False)
+    return cast(AbstractBaseUser, UserFactory(username="zhang_xiaomei", is_staff=False))
 
 
 @pytest.fixture
 def citizen(citizen_user: AbstractBaseUser) -> APIClient:
     return client_for(citizen_user)
-
-
-@pytest.fixture
-def county_leader(market_dept: Department, county: Region) -> AbstractBaseUser:
-    staff = StaffFactory(user=UserFactory(username="leader_hs"), name="钱区长", department=market_dept)
-    grant(staff, Role.LEADER, region=county)
-    return staff.user
 
 
 @pytest.fixture

@@ -3,11 +3,12 @@ leaving the case and its ledger exactly as they were."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from rest_framework.test import APIClient
 
+from yiwang.api.actions import ACTIONS
 from yiwang.api.tests.conftest import (
     CASES,
     action_url,
@@ -17,9 +18,12 @@ from yiwang.api.tests.conftest import (
     ledger_state,
     pdf,
 )
+from yiwang.cases import selectors as workbench
+from yiwang.cases import services
 from yiwang.cases.models import Case, CaseEvent, CaseState, EventType
+from yiwang.cases.workflow import Template, fold
 from yiwang.org.factories import StaffFactory, UserFactory, grant
-from yiwang.org.models import Role
+from yiwang.org.models import Role, Staff
 
 pytestmark = pytest.mark.django_db
 
@@ -381,7 +385,9 @@ def test_bad_input_while_handled_is_refused(
 
 def test_who_accepted_may_not_also_decide(market_dept, county, food_licence, handler_api, reviewer) -> None:
     # Given one person who holds both the window and the approver role
-    staff = StaffFactory(user=UserFactory(username="both_hats"), name="冯兼任", department=market_dept)
+    staff = cast(
+        Staff, StaffFactory(user=UserFactory(username="both_hats"), name="冯兼任", department=market_dept)
+    )
     grant(staff, Role.WINDOW_OPERATOR, region=county)
     grant(staff, Role.APPROVER, department=market_dept)
     both = client_for(staff.user)
@@ -416,3 +422,62 @@ def test_an_applicant_does_not_see_other_peoples_cases(citizen: APIClient, submi
 
     assert_problem(response, 404, "not_found")
     assert citizen.get(CASES).json()["count"] == 0
+
+
+def test_the_offered_actions_agree_with_the_workbench(
+    submitted: Case,
+    materials,
+    window_user,
+    handler_user,
+    reviewer_user,
+    approver_user,
+    neighbour_approver,
+    county_supervisor,
+) -> None:
+    """The API and the staff workbench offer the same actions to the same staff (the API
+    also serves applicants, which the workbench does not)."""
+    staff = [
+        window_user,
+        handler_user,
+        reviewer_user,
+        approver_user,
+        neighbour_approver,
+        county_supervisor.user,
+    ]
+    clients = {user.pk: client_for(user) for user in staff}
+
+    def compare(case: Case) -> None:
+        case = Case.objects.select_related("item_version").get(pk=case.pk)
+        template = Template.from_version(case.item_version)
+        view = fold(case.events.order_by("seq"), template)
+        for user in staff:
+            response = clients[user.pk].get(f"{CASES}{case.number}/")
+            ours = response.json()["actions"] if response.status_code == 200 else []
+            theirs, _blocked = workbench.available_actions(user, case, view, template)
+            assert {ACTIONS[a].event_type for a in ours} == {
+                workbench.RULES_BY_NAME[a].event_type for a in theirs
+            }, (case.state, user.username, ours, theirs)
+
+    case = submitted
+    compare(case)
+    services.case_request_supplement(
+        case=case, user=window_user, items=[{"material": materials[0].pk, "problem": "缺"}]
+    )
+    compare(case)
+    services.case_receive_supplement(case=case, user=window_user, note="已补")
+    services.case_accept(case=case, user=window_user)
+    compare(case)
+    services.case_pass_step(case=case, user=handler_user, opinion="符合")
+    compare(case)
+    services.case_suspend(case=case, user=reviewer_user, kind="hearing", reason="听证", expected_days=3)
+    compare(case)
+    services.case_resume(case=case, user=reviewer_user, result="结束")
+    services.case_extend(case=case, user=approver_user, days=10, reason="核查")
+    services.case_pass_step(case=case, user=reviewer_user, opinion="同意")
+    compare(case)
+    services.case_decide(case=case, user=approver_user, decision="approved")
+    compare(case)
+    services.case_complete(case=case, user=approver_user)
+    compare(case)
+    services.case_deliver(case=case, user=window_user, method="window")
+    compare(case)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from rest_framework.test import APIClient
@@ -38,6 +39,7 @@ def test_window_files_a_case_as_json(window: APIClient, food_licence, window_use
     assert body["item"] == {"code": "HS-SPJY-001", "name": "食品经营许可", "version": 1}
     assert body["applicant_id_number"] == APPLICANT_ID
     assert body["form_data"]["经营场所"] == "邯山区陵西南大街88号"
+    assert case.acceptance_due is not None
     assert body["deadlines"]["acceptance_due"] == case.acceptance_due.isoformat()
     assert set(body["actions"]) == {"accept", "refuse", "transfer", "supplement-request", "withdraw"}
     assert CaseEvent.objects.get(case=case).actor_id == window_user.pk
@@ -85,7 +87,7 @@ def test_an_applicant_files_online_from_their_own_account(
 
 
 def test_the_same_idempotency_key_twice_files_one_case(window: APIClient, materials) -> None:
-    def send() -> object:
+    def send() -> Any:
         body = multipart_application()
         body[f"material_{materials[0].pk}"] = pdf()
         return window.post(CASES, body, format="multipart", HTTP_IDEMPOTENCY_KEY="intake-2025-0001")
