@@ -277,7 +277,8 @@ def demo_pdf(title: str, lines: Sequence[str]) -> bytes:
         b"<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /UniGB-UCS2-H "
         b"/DescendantFonts [6 0 R] >>",
         b"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light "
-        b"/CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) /Supplement 4 >> /FontDescriptor 7 0 R >>",
+        b"/CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) /Supplement 4 >> /FontDescriptor 7 0 R "
+        b"/DW 1000 /W [1 95 500] >>",  # CIDs 1-95: the half-width Latin letters and digits
         b"<< /Type /FontDescriptor /FontName /STSong-Light /Flags 6 /FontBBox [-25 -254 1000 880] "
         b"/ItalicAngle 0 /Ascent 880 /Descent -120 /CapHeight 880 /StemV 93 >>",
     ]
@@ -917,10 +918,11 @@ def seed_cases(*, count: int = DEMO_CASES, seed: int = SEED) -> CaseSeedResult:
 def _choose(rng: random.Random, desks: Sequence[Desk], index: int) -> tuple[Desk, ItemVersion, Plan]:
     showcase = SHOWCASE[index] if index < len(SHOWCASE) else None
     if showcase is not None:
-        # the showcases are the city market bureau's, on an item with every kind of step
+        # the showcases are the city market bureau's, on its items with every kind of step
         desk = desks[0]
-        version = max(desk.versions, key=lambda v: (len(desk.templates[v.pk].middle), v.promised_limit))
-        return desk, version, showcase
+        longest = max(len(t.middle) for t in desk.templates.values())
+        full = [v for v in desk.versions if len(desk.templates[v.pk].middle) == longest]
+        return desk, full[index % len(full)], showcase
     desk = rng.choices(list(desks), weights=[d.team.share for d in desks])[0]
     version = rng.choice(desk.versions)
     template = desk.templates[version.pk]
