@@ -685,7 +685,11 @@ class Planner:
                 )
                 uploads.append(Upload(file, materials[-1]))
             return services.case_receive_supplement(
-                case=case, user=user, uploads=uploads, note="申请人已按一次性告知书补齐补正材料。", at=at
+                case=_filed(case),
+                user=user,
+                uploads=uploads,
+                note="申请人已按一次性告知书补齐补正材料。",
+                at=at,
             )
 
         return run
@@ -845,7 +849,9 @@ def _desks(today: dt.date) -> list[Desk]:
             .prefetch_related("steps", "materials", "fees")
             .order_by("item__code")
         )
-        role_users = {role: users[team.username(role)] for role in Role if team.username(role)}
+        role_users: dict[str, AbstractBaseUser] = {
+            role: users[team.username(role)] for role in Role if team.username(role)
+        }
         templates = {v.pk: Template.from_version(v) for v in versions}
         usable = tuple(v for v in versions if all(role in role_users for role in _roles(templates[v.pk])))
         if not usable:

@@ -79,7 +79,11 @@ def local_date(moment: dt.datetime) -> dt.date:
 
 
 def completed_late(case: Case) -> bool:
-    return case.completed_at is not None and local_date(case.completed_at) > case.due_date
+    return (
+        case.completed_at is not None
+        and case.due_date is not None
+        and local_date(case.completed_at) > case.due_date
+    )
 
 
 # -- idempotency -------------------------------------------------------------
@@ -126,7 +130,7 @@ def test_the_cases_are_what_the_seed_says_they_are(demo_cases: Seeded) -> None:
     """Recomputing a case's random choices from the seed gives the stored item and applicant."""
     today = timezone.localdate()
     desks = demo._desks(today)
-    by_key = {c.idempotency_key.split(":", 1)[1]: c for c in Case.objects.select_related("item_version")}
+    by_key = {(c.idempotency_key or "").split(":", 1)[1]: c for c in Case.objects.all()}
     for index in range(0, demo.DEMO_CASES, 7):
         rng = random.Random(f"{demo.SEED}:{index}")
         desk, version, _plan = demo._choose(rng, desks, index)

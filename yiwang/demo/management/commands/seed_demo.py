@@ -77,7 +77,7 @@ class Command(BaseCommand):
             "--cases",
             type=int,
             default=DEMO_CASES,
-            help=gettext_lazy("How many demo cases there should be (default %(default)s; 0 for none)."),
+            help=_("How many demo cases there should be (default %(default)s; 0 for none)."),
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
