@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.db.models.signals import post_migrate
 
 from yiwang.cases.models import Case, CaseState
 from yiwang.cases.tests.conftest import APPLICANT_ID
@@ -60,6 +62,28 @@ def browser() -> Iterator[Any]:
 @pytest.fixture(autouse=True)
 def media(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+_REARM = "yiwang.cases.tests.test_browser.rearm_ledger_trigger"
+
+
+@pytest.fixture(autouse=True)
+def ledger_flushable(transactional_db: None) -> Iterator[None]:
+    """On PostgreSQL a trigger refuses TRUNCATE on the ledger, and a transactional test
+    ends with a flush (TRUNCATE of every table). That flush is let through: the trigger is
+    disabled just before it and enabled again by the post_migrate signal the flush sends."""
+    yield
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE cases_caseevent DISABLE TRIGGER cases_event_no_truncate")
+
+    def rearm(**kwargs: Any) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE cases_caseevent ENABLE TRIGGER cases_event_no_truncate")
+        post_migrate.disconnect(dispatch_uid=_REARM)
+
+    post_migrate.connect(rearm, weak=False, dispatch_uid=_REARM)
 
 
 def _shot(page: Any, name: str) -> None:
