@@ -232,7 +232,7 @@ class CompleteForm(forms.Form):
 
 
 class DeliverForm(forms.Form):
-    method = forms.ChoiceField(label=_("Delivered"), choices=DeliveryMethod.choices)
+    method = forms.ChoiceField(label=_("Delivery method"), choices=DeliveryMethod.choices)
     note = _text(_("Note (e.g. tracking number)"), max_length=200)
 
 

@@ -611,7 +611,10 @@ def event_details(event: CaseEvent, template: Template) -> list[tuple[str, str]]
             (_("Valid until"), p.get("result_valid_until")),
         ]
     elif t == EventType.DELIVER:
-        rows += [(_("Delivered"), _choice_label(DeliveryMethod, p.get("method"))), (_("Note"), p.get("note"))]
+        rows += [
+            (_("Delivery method"), _choice_label(DeliveryMethod, p.get("method"))),
+            (_("Note"), p.get("note")),
+        ]
     elif t == EventType.SUSPEND:
         rows += [
             (_("Special procedure"), _choice_label(SuspensionKind, p.get("kind"))),

@@ -520,3 +520,15 @@ def test_intake_needs_the_window_role(food_licence, handler_user) -> None:
     response = as_user(handler_user).post("/work/intake/", intake_data(food_licence))
     assert response.status_code == 422
     assert Case.objects.count() == 0
+
+
+def test_the_workbench_speaks_chinese_by_default(food_licence, window_user) -> None:
+    case = file_case(food_licence, window_user)
+    client = as_user(window_user, language="")
+    queue = client.get("/work/").content.decode()
+    assert "我的待办" in queue and "已提交，待受理" in queue
+    before = snapshot(case)
+    refused = act(client, case, "supplement", {})
+    assert refused.status_code == 422
+    assert "请在一次性告知书中列明所有缺少或需补正的材料。" in refused.content.decode()
+    assert snapshot(case) == before
