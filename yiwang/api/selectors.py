@@ -90,7 +90,7 @@ def filter_cases(
 
 def case_for(user: User | None, number: str) -> Case | None:
     """One case by number, if ``user`` may see it."""
-    return cases_for(user).filter(number=number).select_related(*_LIST_RELATED).first()
+    return cases_for(user).filter(number=number).select_related(*_LIST_RELATED, "parent").first()
 
 
 def same_filing(case: Case, data: Mapping[str, Any], uploads: Sequence[Upload]) -> bool:

@@ -36,6 +36,12 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 CASES = "/api/v1/cases/"
 
 
+@pytest.fixture(autouse=True)
+def media(settings: Any, tmp_path: Any) -> None:
+    """Uploaded files go to a temporary directory, not the development media folder."""
+    settings.MEDIA_ROOT = tmp_path
+
+
 def pdf(name: str = "申请书.pdf", content: bytes = PDF) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, content, content_type="application/pdf")
 
