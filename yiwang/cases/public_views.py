@@ -206,8 +206,8 @@ def timeline(case: Case, events: Sequence[CaseEvent], template: Template) -> lis
                     "Expected to take about %(n)d day.", "Expected to take about %(n)d days.", expected
                 ) % {"n": expected}
         elif t == EventType.RESUME:
-            name = PROCEDURE_NAME.get(procedure, pgettext_lazy("progress", "Special procedure"))
-            text = _("%(procedure)s finished; handling resumes") % {"procedure": name}
+            procedure_name = PROCEDURE_NAME.get(procedure, pgettext_lazy("progress", "Special procedure"))
+            text = _("%(procedure)s finished; handling resumes") % {"procedure": procedure_name}
         elif t == EventType.EXTEND:
             days = p.get("days")
             text = _("Time limit extended by %(days)s (approved by the head of the department)") % {

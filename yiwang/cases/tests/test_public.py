@@ -8,20 +8,27 @@ and day counts are worked out by hand from the 2025 holiday schedule.
 from __future__ import annotations
 
 import datetime as dt
+import mimetypes
 import os
 import re
 import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator
-from html import unescape
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from html import escape, unescape
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import time_machine
+from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -34,6 +41,7 @@ from yiwang.cases.services import Upload
 from yiwang.cases.tests.conftest import APPLICANT_ID, at
 from yiwang.core.identifiers import build_resident_id
 from yiwang.org.factories import DepartmentFactory
+from yiwang.org.models import Department
 from yiwang.portal.labels import days_phrase
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -297,7 +305,7 @@ def test_refused_case_gives_no_reason_text_and_no_deadline(client, food_licence,
 def test_transferred_case_names_the_competent_department(
     client, food_licence, materials, staff, county
 ) -> None:
-    health = DepartmentFactory(name="邯山区卫生健康局", region=county)
+    health: Department = DepartmentFactory(name="邯山区卫生健康局", region=county)  # type: ignore[assignment]
     case = file_case(food_licence, materials, staff)
     services.case_transfer(
         case=case, user=staff["window"], to_department=health, reason="属卫生许可", at=at("2025-09-23")
@@ -585,10 +593,25 @@ def test_wrong_tries_on_one_number_from_many_browsers_pause_that_number(
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(tempfile.gettempdir()) / "yiwang-screenshots"
 PHONE = {"width": 375, "height": 812}
+ORIGIN = "http://testserver"
 
 
-@pytest.fixture
-def browser() -> Iterator[Any]:
+@contextmanager
+def phone_served_by_django(client: Client) -> Iterator[Any]:
+    """A page in Debian's headless Chromium whose requests to ``ORIGIN`` Django answers
+    through ``client``, inside this test's database transaction.
+
+    No live server: its thread sees only committed data, so it needs a transactional
+    test, whose teardown TRUNCATEs every table, which the ledger's PostgreSQL trigger
+    refuses. Instead the page's requests are intercepted and answered by the test
+    client, on this test's own database connection, in a worker thread: once
+    Playwright's event loop runs in this thread, Django (through asgiref) takes the
+    thread for async code and would hand out another connection, outside the
+    transaction. Chromium does not follow a redirect fulfilled by an interception (it
+    goes to the network instead), so a redirect is handed over as an immediate refresh,
+    which is a real navigation. The client keeps the cookies and enforces CSRF as
+    production does, given the browser's own Origin and Referer.
+    """
     if not (shutil.which(CHROMIUM) or os.path.exists(CHROMIUM)):
         message = f"Debian Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
         if os.environ.get("YIWANG_REQUIRE_BROWSER") == "1":
@@ -597,6 +620,41 @@ def browser() -> Iterator[Any]:
     # Playwright's sync API runs an event loop in this thread; the ORM must be told it is deliberate.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright
+
+    test_connection = connections[DEFAULT_DB_ALIAS]  # before Playwright's loop runs in this thread
+    test_connection.inc_thread_sharing()
+
+    def adopt_test_connection() -> None:
+        connections[DEFAULT_DB_ALIAS] = test_connection
+
+    worker = ThreadPoolExecutor(max_workers=1, initializer=adopt_test_connection)
+    static_prefix = "/" + settings.STATIC_URL.lstrip("/")
+
+    def answer(route: Any) -> None:
+        request = route.request
+        url = urlsplit(request.url)
+        if url.path.startswith(static_prefix):
+            found = finders.find(url.path[len(static_prefix) :])
+            if not found:
+                route.fulfill(status=404, body="")
+                return
+            content_type = mimetypes.guess_type(str(found))[0] or "application/octet-stream"
+            route.fulfill(status=200, body=Path(str(found)).read_bytes(), content_type=content_type)
+            return
+        passed = {k: v for k, v in request.headers.items() if k.lower() in ("origin", "referer")}
+        response = worker.submit(
+            client.generic,
+            request.method,
+            url.path + (f"?{url.query}" if url.query else ""),
+            data=request.post_data_buffer or b"",
+            content_type=request.headers.get("content-type", ""),
+            headers=passed,
+        ).result()
+        if 300 <= response.status_code < 400 and response.has_header("Location"):
+            body = f'<meta http-equiv="refresh" content="0;url={escape(response["Location"])}">'
+            route.fulfill(status=200, content_type="text/html", body=body)
+            return
+        route.fulfill(status=response.status_code, headers=dict(response.items()), body=response.content)
 
     with sync_playwright() as p:
         chromium = p.chromium.launch(
@@ -609,15 +667,21 @@ def browser() -> Iterator[Any]:
                 "--disable-sync",
             ],
         )
-        yield chromium
-        chromium.close()
+        try:
+            context = chromium.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True)
+            browser_page = context.new_page()
+            browser_page.set_default_timeout(10_000)
+            browser_page.route(f"{ORIGIN}/**", answer)
+            yield browser_page
+        finally:
+            chromium.close()
+            worker.shutdown()
+            test_connection.dec_thread_sharing()
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True)
-def test_phone_scans_the_qr_code_and_reads_the_progress(
-    browser, live_server, food_licence, materials, staff
-) -> None:
+@pytest.mark.django_db
+def test_phone_scans_the_qr_code_and_reads_the_progress(food_licence, materials, staff) -> None:
     # given a case filed a few days ago, accepted, past its first step and now in a hearing
     now = timezone.now()
 
@@ -640,45 +704,46 @@ def test_phone_scans_the_qr_code_and_reads_the_progress(
     services.case_suspend(
         case=case, user=staff["reviewer"], kind="hearing", reason=HEARING_REASON, expected_days=5, at=ago(2)
     )
-    context = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True)
-    browser_page = context.new_page()
-    browser_page.set_default_timeout(10_000)
-    try:
+    token, number = case.query_token, case.number
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with phone_served_by_django(Client(enforce_csrf_checks=True)) as browser_page:
         # when the applicant opens the address in the QR code
-        browser_page.goto(live_server.url + reverse("progress:detail", args=[case.query_token]))
+        browser_page.goto(ORIGIN + reverse("progress:detail", args=[token]))
         # then the status, the timeline and the stopped clock show, and nothing is wider than the phone
         assert browser_page.locator("h1").inner_text() == "食品经营许可"
         assert browser_page.locator(".timeline__event").count() == 4
         assert browser_page.locator("#clock-stopped").is_visible()
         assert browser_page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        # the portal's stylesheet applies (the page looks like the rest of the site), and the page's own
+        header = "getComputedStyle(document.querySelector('.site-header')).backgroundColor"
+        assert browser_page.evaluate(header) == "rgb(11, 78, 162)"
+        card = "getComputedStyle(document.querySelector('.progress-status')).borderTopWidth"
+        assert browser_page.evaluate(card) == "4px"
         body = browser_page.locator("body").inner_text()
         assert APPLICANT not in body and MOBILE not in body and "李承办" not in body
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         browser_page.screenshot(path=str(SCREENSHOTS / "phone-progress.png"), full_page=True)
         # the QR code of the page opens and fits
         browser_page.locator(".qr-box summary").click()
         box = browser_page.locator(".qr-box__code svg").bounding_box()
         assert box is not None and box["width"] <= PHONE["width"]
         browser_page.screenshot(path=str(SCREENSHOTS / "phone-progress-qr.png"), full_page=True)
-        # the header's language switch (a POST form) works from the page
+        # the header's language switch (a POST form, CSRF-checked against the Origin) works from the page
         browser_page.click(".lang-switch button[value=en]")
-        browser_page.wait_for_load_state()
+        browser_page.wait_for_url(f"**/progress/{token}/")
         assert browser_page.locator("html").get_attribute("lang") == "en"
-        assert browser_page.url.endswith(f"/progress/{case.query_token}/")
+        assert browser_page.locator(".timeline__event").count() == 4
 
         # when a visitor looks the case up by number instead
-        browser_page.goto(live_server.url + reverse("progress:index"))
-        browser_page.fill("#id_number", case.number)
+        browser_page.goto(ORIGIN + reverse("progress:index"))
+        browser_page.fill("#id_number", number)
         browser_page.fill("#id_id_tail", APPLICANT_ID[-4:])
         browser_page.screenshot(path=str(SCREENSHOTS / "phone-progress-lookup.png"), full_page=True)
         browser_page.click("form.lookup-form button[type=submit]")
-        browser_page.wait_for_url(f"**/progress/{case.query_token}/")
+        browser_page.wait_for_url(f"**/progress/{token}/")
         assert browser_page.locator("#status").is_visible()
 
         # and a mistyped address gets the friendly page
-        response = browser_page.goto(live_server.url + "/progress/not-a-token/")
+        response = browser_page.goto(ORIGIN + "/progress/not-a-token/")
         assert response is not None and response.status == 404
         assert browser_page.locator(".page-title").is_visible()
         browser_page.screenshot(path=str(SCREENSHOTS / "phone-progress-not-found.png"), full_page=True)
-    finally:
-        context.close()
