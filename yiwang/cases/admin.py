@@ -139,7 +139,7 @@ class CaseAdmin(ReadOnlyMixin, ScopedAdminMixin, admin.ModelAdmin):
     )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> list[str]:
-        return [name for _title, options in self.fieldsets for name in options["fields"]]
+        return [str(name) for _title, options in self.fieldsets for name in options["fields"]]
 
     def get_list_filter(self, request: HttpRequest) -> Any:
         # The department filter would list every department of the province; only people

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -284,10 +284,11 @@ class ChooseItemForm(forms.Form):
 
     def __init__(self, *args: Any, versions: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["version"].queryset = versions  # type: ignore[attr-defined]
-        self.fields["version"].label_from_instance = lambda v: (
+        field = cast(forms.ModelChoiceField, self.fields["version"])
+        field.queryset = versions
+        field.label_from_instance = lambda v: (  # type: ignore[method-assign,assignment]
             f"{v.name}（{v.item.department.short_name or v.item.department.name}）"
-        )  # type: ignore[attr-defined]
+        )
 
 
 class IntakeForm(_MaterialUploadsMixin, forms.Form):

@@ -215,13 +215,11 @@ def done(user: Any) -> QuerySet[Case]:
     """已办: cases on which the user recorded an event, the latest first."""
     mine = CaseEvent.objects.filter(actor_id=user.pk)
     last = mine.filter(case=Outer("pk")).order_by("-seq")
-    queryset = visible(user, Case.objects.filter(pk__in=mine.values("case_id")))
-    return _with_lists(
-        queryset.annotate(
-            my_last_at=Subquery(last.values("occurred_at")[:1]),
-            my_last_type=Subquery(last.values("type")[:1]),
-        )
-    ).order_by("-my_last_at", "-number")
+    queryset = visible(user, Case.objects.filter(pk__in=mine.values("case_id"))).annotate(
+        my_last_at=Subquery(last.values("occurred_at")[:1]),
+        my_last_type=Subquery(last.values("type")[:1]),
+    )
+    return _with_lists(queryset.order_by("-my_last_at", "-number"))
 
 
 @dataclass(frozen=True)
@@ -317,7 +315,7 @@ def case_for(user: Any, number: str) -> Case | None:
     )
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Probe:
     """A would-be event, to ask the state machine whether an action is legal now."""
 
