@@ -357,7 +357,9 @@ def _find(token: str) -> Case | None:
     without a query (no such token can exist)."""
     if not TOKEN_PATTERN.match(token):
         return None
-    return Case.objects.select_related("item_version", "department").filter(query_token=token).first()
+    return (
+        Case.objects.select_related("item_version", "department", "parent").filter(query_token=token).first()
+    )
 
 
 def _not_found(request: HttpRequest) -> HttpResponse:
@@ -383,7 +385,8 @@ def progress_detail(request: HttpRequest, token: str) -> HttpResponse:
         "tone": TONE.get(view.state, "active"),
         "timeline": list(reversed(timeline(case, events, template))),
         "timing": timing(view, template, today),
-        "branches": branches(case),
+        "branches": branches(case) if case.parent_id is None else [],
+        "lead_number": case.parent.number if case.parent is not None else "",
         "qr_svg": qr.qr_svg(case, request),
         "today": today,
     }

@@ -38,7 +38,10 @@ from django.utils.translation import ngettext, pgettext
 from yiwang.cases import services
 from yiwang.cases.models import Case, Channel
 from yiwang.cases.services import Upload
-from yiwang.cases.tests.conftest import APPLICANT_ID, at
+from yiwang.cases.tests.conftest import APPLICANT_ID, STEPS, at
+from yiwang.catalog import services as catalog
+from yiwang.catalog.factories import published_item
+from yiwang.catalog.models import ItemType, ItemVersion
 from yiwang.core.identifiers import build_resident_id
 from yiwang.org.factories import DepartmentFactory
 from yiwang.org.models import Department
@@ -329,20 +332,67 @@ def test_withdrawn_case(client, food_licence, materials, staff) -> None:
     assert_no_personal_data(html, case)
 
 
+@pytest.fixture
+def joint_licence(market_dept: Department, county: Any, materials: Any) -> ItemVersion:
+    """食品经营许可 handled jointly with 公共场所卫生许可 of 邯山区卫生健康局."""
+    health: Department = DepartmentFactory(name="邯山区卫生健康局", region=county)  # type: ignore[assignment]
+    partner = published_item(
+        code="HS-WS-002",
+        name="公共场所卫生许可",
+        department=health,
+        promised_limit=8,
+        materials=({"name": "卫生许可申请书"},),
+        effective_from=dt.date(2024, 1, 1),
+    )
+    entry = catalog.entry_upsert(
+        code="E-HS-BL-001",
+        name="食品经营许可（并联）",
+        item_type=ItemType.LICENSING,
+        legal_basis="《中华人民共和国行政许可法》第二十六条",
+        statutory_limit=45,
+    )
+    item = catalog.item_create(code="HS-BL-001", entry=entry, department=market_dept, region=county)
+    draft = catalog.draft_create(
+        item=item,
+        fields={
+            "name": "食品经营许可（并联）",
+            "legal_basis": "《中华人民共和国行政许可法》第二十六条",
+            "statutory_limit": 45,
+            "promised_limit": 20,
+            "parallel_approval": True,
+        },
+        parts={
+            "steps": STEPS,
+            "materials": [{"name": "食品经营许可申请书"}],
+            "partners": [{"partner": partner.item}],
+        },
+    )
+    return catalog.version_publish(version=draft, effective_from=dt.date(2024, 1, 1))
+
+
 @pytest.mark.django_db
-def test_branches_of_a_parallel_approval_are_listed_without_personal_data(
-    client, food_licence, materials, staff, other_market_dept
+def test_parallel_approval_shows_the_branches_and_each_branch_its_lead(
+    client, joint_licence, staff, django_assert_num_queries
 ) -> None:
-    # the lead engineer's services build the branches; here one is attached the way they are stored
-    lead = accepted(food_licence, materials, staff)
-    branch_case = file_case(food_licence, materials, staff)
-    Case.objects.filter(pk=branch_case.pk).update(parent=lead, department=other_market_dept)
+    # given a lead case accepted at the window, which starts a branch at the health bureau
+    lead = file_case(joint_licence, list(joint_licence.materials.all()), staff)
+    services.case_accept(case=lead, user=staff["window"], at=at("2025-09-29"))
+    branch = Case.objects.get(parent=lead)
+    # when the applicant opens the lead's page
     with travel("2025-10-09"):
         html = page(client, lead)
+    # then the branch is listed with its department, state and due date, without personal data
     assert _("Departments handling this application together") in html
-    assert "丛台区市场监督管理局" in html
-    assert pgettext("progress", "Awaiting acceptance") in html
+    assert "邯山区卫生健康局" in html and "公共场所卫生许可" in html
+    assert pgettext("progress", "Being handled") in html
+    assert f"{branch.due_date:%Y-%m-%d}" in html
     assert_no_personal_data(html, lead)
+    # and the branch's own page says which application it belongs to, in fewer queries (no branches)
+    with travel("2025-10-09"), django_assert_num_queries(3):
+        branch_html = page(client, branch)
+    assert 'id="joint-note"' in branch_html and lead.number in branch_html
+    assert "邯山区卫生健康局" in branch_html
+    assert_no_personal_data(branch_html, branch)
 
 
 @pytest.mark.django_db
@@ -592,7 +642,7 @@ def test_wrong_tries_on_one_number_from_many_browsers_pause_that_number(
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(tempfile.gettempdir()) / "yiwang-screenshots"
-PHONE = {"width": 375, "height": 812}
+PHONE: Any = {"width": 375, "height": 812}
 ORIGIN = "http://testserver"
 
 
