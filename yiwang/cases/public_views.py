@@ -30,7 +30,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from django.views.decorators.csrf import csrf_protect
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from yiwang.cases import qr
 from yiwang.cases.models import (
@@ -367,7 +367,7 @@ def _not_found(request: HttpRequest) -> HttpResponse:
 
 
 @_private()
-@require_GET
+@require_safe
 def progress_detail(request: HttpRequest, token: str) -> HttpResponse:
     case = _find(token)
     if case is None:
@@ -394,7 +394,7 @@ def progress_detail(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @_private()
-@require_GET
+@require_safe
 def progress_qr(request: HttpRequest, token: str) -> HttpResponse:
     case = _find(token)
     if case is None:

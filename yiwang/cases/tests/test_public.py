@@ -466,9 +466,11 @@ def test_unknown_and_malformed_tokens_get_the_same_friendly_404(
 
 
 @pytest.mark.django_db
-def test_the_page_only_answers_get(client, food_licence, materials, staff) -> None:
+def test_the_page_only_answers_get_and_head(client, food_licence, materials, staff) -> None:
     case = file_case(food_licence, materials, staff)
-    assert client.post(reverse("progress:detail", args=[case.query_token])).status_code == 405
+    url = reverse("progress:detail", args=[case.query_token])
+    assert client.post(url).status_code == 405
+    assert client.head(url).status_code == 200  # link previews ask with HEAD
 
 
 # --------------------------------------------------------------------------- look-up by number
