@@ -72,6 +72,7 @@ CODES: dict[str, tuple[int, Promise]] = {
     NOT_ACCEPTABLE: (406, _("Response format not available")),
     CaseErrorCode.ILLEGAL_IN_STATE: (409, _("Not possible in the case's current state")),
     CaseErrorCode.IDEMPOTENCY_CONFLICT: (409, _("The Idempotency-Key was used for another request")),
+    CaseErrorCode.BRANCHES_PENDING: (409, _("Partner departments are still deciding")),
     UNSUPPORTED_MEDIA_TYPE: (415, _("Unsupported media type")),
     THROTTLED: (429, _("Too many requests")),
 }

@@ -20,7 +20,10 @@ _DESCRIPTIONS = {
         "or a session request without its CSRF token."
     ),
     404: _("No such object, or none the user may see."),
-    409: _("Not possible in the case's current state, or an Idempotency-Key reused for another request."),
+    409: _(
+        "Not possible in the case's current state (or not yet: partner departments still deciding), "
+        "or an Idempotency-Key reused for another request."
+    ),
 }
 
 

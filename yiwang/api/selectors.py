@@ -157,6 +157,11 @@ def _separated(view: CaseView, user: User | None, event_type: str) -> bool:
     return any(later == event_type and user.pk in view.actors.get(earlier, ()) for earlier, later in rules)
 
 
+def _branches_pending(case: Case) -> bool:
+    """A lead of a parallel approval is decided only once every branch has decided."""
+    return case.parent_id is None and Case.objects.filter(parent_id=case.pk, decision="").exists()
+
+
 def legal_actions(
     *, case: Case, view: CaseView, template: Template, user: User | None, at: dt.datetime
 ) -> list[str]:
@@ -179,6 +184,8 @@ def legal_actions(
         if _separated(view, user, spec.event_type):
             continue
         if spec.name == "extend" and case.extension_days >= extension_cap(case.item_version):
+            continue
+        if spec.name == "decide" and _branches_pending(case):
             continue
         legal.append(spec.name)
     return legal
