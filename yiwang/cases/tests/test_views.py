@@ -303,7 +303,23 @@ def test_refused_actions_after_acceptance(food_licence, window_user, handler_use
         as_user(handler_user), case, "suspend", {"kind": "hearing", "reason": "听证", "expected_days": "x"}
     )
     assert response.status_code == 422 and "whole number of days" in response.content.decode()
-    # a fee that is not an amount
+    assert snapshot(case) == before
+
+
+def test_completion_needs_a_fee_in_yuan(
+    food_licence, window_user, handler_user, reviewer_user, approver_user
+) -> None:
+    case = file_case(food_licence, window_user)
+    services.case_accept(case=case, user=window_user)
+    services.case_pass_step(case=case, user=handler_user, opinion="同意")
+    services.case_pass_step(case=case, user=reviewer_user, opinion="同意")
+    services.case_decide(case=case, user=approver_user, decision="approved")
+    before = snapshot(case)
+    approver = as_user(approver_user)
+    words = act(approver, case, "complete", {"fee_charged": "五十元", "result_number": "JY1"})
+    assert words.status_code == 422 and "Enter the fee in yuan" in words.content.decode()
+    negative = act(approver, case, "complete", {"fee_charged": "-1", "result_number": "JY1"})
+    assert negative.status_code == 422 and 'id="id_complete-fee_charged-error"' in negative.content.decode()
     assert snapshot(case) == before
 
 
@@ -352,6 +368,12 @@ def test_supplement_notice_then_supplement_with_an_upload(food_licence, material
     half = act(client, case, "receive_supplement", {"note": ""})
     assert half.status_code == 422 and "Hand in the materials the notice lists." in half.content.decode()
     assert snapshot(case) == before
+    fake = pdf("营业执照.pdf", "只是一段文字".encode())
+    refused = act(client, case, "receive_supplement", {f"material_{materials[1].pk}": fake})
+    assert (
+        refused.status_code == 422 and "is not a PDF, JPEG, PNG or OFD document" in refused.content.decode()
+    )
+    assert snapshot(case) == before and CaseFile.objects.filter(case=case).count() == 0
     received = act(client, case, "receive_supplement", {f"material_{materials[1].pk}": pdf("营业执照.pdf")})
     assert received.status_code == 302
     assert Case.objects.get(pk=case.pk).state == CaseState.SUBMITTED
