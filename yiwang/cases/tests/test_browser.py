@@ -65,22 +65,27 @@ def media(settings: Any, tmp_path: Any) -> None:
 
 
 _REARM = "yiwang.cases.tests.test_browser.rearm_ledger_trigger"
+_NO_TRUNCATE = "cases_event_no_truncate"
 
 
 @pytest.fixture(autouse=True)
 def ledger_flushable(transactional_db: None) -> Iterator[None]:
-    """On PostgreSQL a trigger refuses TRUNCATE on the ledger, and a transactional test
-    ends with a flush (TRUNCATE of every table). That flush is let through: the trigger is
-    disabled just before it and enabled again by the post_migrate signal the flush sends."""
+    """Where a PostgreSQL trigger refuses TRUNCATE on the ledger, the flush (TRUNCATE of
+    every table) that ends a transactional test is let through: the trigger is disabled
+    just before it and enabled again by the post_migrate signal the flush sends. Without
+    such a trigger this does nothing."""
     yield
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
-        cursor.execute("ALTER TABLE cases_caseevent DISABLE TRIGGER cases_event_no_truncate")
+        cursor.execute("SELECT 1 FROM pg_trigger WHERE tgname = %s", [_NO_TRUNCATE])
+        if cursor.fetchone() is None:
+            return
+        cursor.execute(f"ALTER TABLE cases_caseevent DISABLE TRIGGER {_NO_TRUNCATE}")
 
     def rearm(**kwargs: Any) -> None:
         with connection.cursor() as cursor:
-            cursor.execute("ALTER TABLE cases_caseevent ENABLE TRIGGER cases_event_no_truncate")
+            cursor.execute(f"ALTER TABLE cases_caseevent ENABLE TRIGGER {_NO_TRUNCATE}")
         post_migrate.disconnect(dispatch_uid=_REARM)
 
     post_migrate.connect(rearm, weak=False, dispatch_uid=_REARM)
