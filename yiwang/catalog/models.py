@@ -17,6 +17,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from yiwang.org.models import Department, Region, Role
 
@@ -137,7 +138,7 @@ class Item(models.Model):
 class VersionStatus(models.TextChoices):
     DRAFT = "draft", _("draft")
     PUBLISHED = "published", _("published")
-    WITHDRAWN = "withdrawn", _("withdrawn")
+    WITHDRAWN = "withdrawn", pgettext_lazy("item version status", "withdrawn")
 
 
 class PublishedVersionError(ValidationError):
@@ -367,7 +368,7 @@ class Necessity(models.TextChoices):
 
 
 class MaterialSource(models.TextChoices):
-    APPLICANT = "applicant", _("the applicant")
+    APPLICANT = "applicant", pgettext_lazy("material source", "the applicant")
     GOVERNMENT = "government", _("issued by a government department")
     OTHER = "other", _("a third party")
 
