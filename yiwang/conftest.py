@@ -12,6 +12,12 @@ from yiwang.org.models import Department, Region, RegionLevel, Role, Staff
 
 
 @pytest.fixture(autouse=True)
+def uploads_in_a_temporary_folder(settings: Any, tmp_path: Any) -> None:
+    """Files stored by a test go to its own folder, never into the demo's var/media."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings: Any) -> None:
     """Argon2 is slow on purpose; tests create many accounts and test behaviour, not
     hashing (the production hasher list is unchanged and tested in core)."""

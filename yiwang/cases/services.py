@@ -20,6 +20,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from yiwang.cases.ledger import GENESIS, event_hash
 from yiwang.cases.models import (
@@ -58,19 +59,19 @@ PARALLEL_ROLE = "parallel"  # events recorded for a branch by its lead case (yiw
 
 
 class CaseErrorCode(models.TextChoices):
-    ILLEGAL_IN_STATE = "illegal_in_state", _("not possible in the case's current state")
-    FORBIDDEN = "forbidden", _("not allowed for this user")
-    SEPARATION_OF_DUTIES = "separation_of_duties", _("separation of duties")
-    VERSION_NOT_IN_FORCE = "version_not_in_force", _("item version not in force")
-    APPLICANT_INVALID = "applicant_invalid", _("applicant invalid")
-    REASON_REQUIRED = "reason_required", _("reason required")
-    LEGAL_BASIS_REQUIRED = "legal_basis_required", _("legal basis required")
-    NO_MATERIAL_NAMED = "no_material_named", _("no material named")
-    EXTENSION_CAP = "extension_cap", _("extension beyond the cap")
-    BAD_INPUT = "bad_input", _("bad input")
-    TIME_ORDER = "time_order", _("event time out of order")
-    IDEMPOTENCY_CONFLICT = "idempotency_conflict", _("idempotency key reused")
-    BRANCHES_PENDING = "branches_pending", _("parallel approval branches still deciding")
+    ILLEGAL_IN_STATE = "illegal_in_state", gettext_lazy("not possible in the case's current state")
+    FORBIDDEN = "forbidden", gettext_lazy("not allowed for this user")
+    SEPARATION_OF_DUTIES = "separation_of_duties", gettext_lazy("separation of duties")
+    VERSION_NOT_IN_FORCE = "version_not_in_force", gettext_lazy("item version not in force")
+    APPLICANT_INVALID = "applicant_invalid", gettext_lazy("applicant invalid")
+    REASON_REQUIRED = "reason_required", gettext_lazy("reason required")
+    LEGAL_BASIS_REQUIRED = "legal_basis_required", gettext_lazy("legal basis required")
+    NO_MATERIAL_NAMED = "no_material_named", gettext_lazy("no material named")
+    EXTENSION_CAP = "extension_cap", gettext_lazy("extension beyond the cap")
+    BAD_INPUT = "bad_input", gettext_lazy("bad input")
+    TIME_ORDER = "time_order", gettext_lazy("event time out of order")
+    IDEMPOTENCY_CONFLICT = "idempotency_conflict", gettext_lazy("idempotency key reused")
+    BRANCHES_PENDING = "branches_pending", gettext_lazy("parallel approval branches still deciding")
 
 
 class CaseError(ValidationError):
