@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from yiwang.cases.models import ApplicantKind, CaseState, DeliveryMethod, SuspensionKind
 from yiwang.cases.services import CaseError, Upload
@@ -61,7 +62,7 @@ class AcceptForm(forms.Form):
 
 class RefuseForm(forms.Form):
     reason = _text(_("Reason for not accepting"), rows=3)
-    legal_basis = _text(_("Legal basis"), rows=2)
+    legal_basis = _text(pgettext_lazy("case action", "Legal basis"), rows=2)
 
 
 class TransferForm(forms.Form):

@@ -34,7 +34,7 @@ from django.db.models import OuterRef as Outer
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from yiwang.cases.models import (
     Case,
@@ -593,7 +593,10 @@ def event_details(event: CaseEvent, template: Template) -> list[tuple[str, str]]
     elif t in (EventType.REFUSE, EventType.DECIDE):
         if t == EventType.DECIDE:
             rows += [(_("Decision"), _choice_label(Decision, p.get("decision")))]
-        rows += [(_("Reason"), p.get("reason")), (_("Legal basis"), p.get("legal_basis"))]
+        rows += [
+            (_("Reason"), p.get("reason")),
+            (pgettext("case action", "Legal basis"), p.get("legal_basis")),
+        ]
     elif t == EventType.SUPPLEMENT_REQUEST:
         rows += [(str(item.get("name", "")), str(item.get("problem", ""))) for item in p.get("items", [])]
     elif t == EventType.SUPPLEMENT_RECEIVE:
@@ -620,7 +623,7 @@ def event_details(event: CaseEvent, template: Template) -> list[tuple[str, str]]
             (_("Expected length"), _("%(days)s days") % {"days": p.get("expected_days")}),
         ]
     elif t == EventType.RESUME:
-        rows += [(_("Result"), p.get("result"))]
+        rows += [(_("Outcome"), p.get("result"))]
     elif t == EventType.EXTEND:
         rows += [
             (_("Extension"), _("%(days)s days") % {"days": p.get("days")}),
