@@ -1,8 +1,8 @@
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
+from django.views.static import serve
 
 admin.site.site_header = _("Yiwang administration")
 admin.site.site_title = _("Yiwang")
@@ -18,4 +18,11 @@ urlpatterns = [
 ]
 
 if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    # Only the catalog's public files (blank forms, samples) are served straight from
+    # storage; case files go through the workbench, which checks who may read them.
+    urlpatterns += [
+        re_path(
+            rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>catalog/.*)$",
+            lambda request, path: serve(request, path, document_root=settings.MEDIA_ROOT),
+        )
+    ]

@@ -29,3 +29,33 @@ def test_unknown_language_cookie_falls_back_to_chinese() -> None:
 def test_admin_site_title_is_translated() -> None:
     response = Client().get("/admin/login/")
     assert "一网通办管理后台" in response.content.decode()
+
+
+@pytest.fixture
+def debug_urls(settings):  # type: ignore[no-untyped-def]
+    """The URL configuration as `make run` (DEBUG) builds it."""
+    import importlib
+
+    from django.urls import clear_url_caches
+
+    import yiwang.urls
+
+    settings.DEBUG = True
+    importlib.reload(yiwang.urls)
+    clear_url_caches()
+    yield
+    settings.DEBUG = False
+    importlib.reload(yiwang.urls)
+    clear_url_caches()
+
+
+@pytest.mark.django_db
+def test_case_files_are_not_served_from_storage(settings, tmp_path, debug_urls) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "cases").mkdir()
+    (tmp_path / "cases" / "a.pdf").write_bytes(b"%PDF-1.4")
+    (tmp_path / "catalog").mkdir()
+    (tmp_path / "catalog" / "form.pdf").write_bytes(b"%PDF-1.4")
+    settings.MEDIA_ROOT = str(tmp_path)
+    client = Client()
+    assert client.get("/media/cases/a.pdf").status_code == 404
+    assert client.get("/media/catalog/form.pdf").status_code == 200
