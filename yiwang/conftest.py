@@ -11,10 +11,13 @@ from yiwang.org.factories import DepartmentFactory, StaffFactory, UserFactory, g
 from yiwang.org.models import Department, Region, RegionLevel, Role, Staff
 
 
-@pytest.fixture(autouse=True)
-def uploads_in_a_temporary_folder(settings: Any, tmp_path: Any) -> None:
-    """Files stored by a test go to its own folder, never into the demo's var/media."""
-    settings.MEDIA_ROOT = str(tmp_path / "media")
+@pytest.fixture(autouse=True, scope="session")
+def uploads_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Files stored by tests go to a folder of the test session, never into the demo's
+    var/media; set for the whole session so module-scoped data sees the same folder."""
+    from django.conf import settings
+
+    settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
 
 
 @pytest.fixture(autouse=True)
