@@ -263,7 +263,7 @@ def _record(
     locked = _lock(branch)
     template = template_of(locked)
     view = fold(locked.events.order_by("seq"), template)
-    _check_time(locked, at)
+    _check_time(view.last_event_at, at)
     _append(
         case=locked,
         view=view,

@@ -18,6 +18,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, models, transaction
 from django.db.models import F
+from django.db.models.signals import post_save
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -96,8 +98,29 @@ class Upload:
 # --------------------------------------------------------------------------- helpers
 
 
+# Templates of published versions, which never change. A version saved again (only a
+# new row can be: published rows are immutable) drops its entry, which also covers a
+# primary key reused after a rolled-back transaction.
+_TEMPLATES: dict[int, Template] = {}
+
+
+def template_for(version_id: int) -> Template:
+    template = _TEMPLATES.get(version_id)
+    if template is None:
+        version = ItemVersion.objects.prefetch_related("steps").get(pk=version_id)
+        template = Template.from_version(version)
+        if version.status != VersionStatus.DRAFT:
+            _TEMPLATES[version_id] = template
+    return template
+
+
+@receiver(post_save, sender=ItemVersion)
+def _forget_template(sender: type[ItemVersion], instance: ItemVersion, **kwargs: Any) -> None:
+    _TEMPLATES.pop(instance.pk, None)
+
+
 def template_of(case: Case) -> Template:
-    return Template.from_version(case.item_version)
+    return template_for(case.item_version_id)
 
 
 def view_of(case: Case) -> CaseView:
@@ -118,30 +141,26 @@ def _separation_rules() -> list[tuple[str, str]]:
 
 
 def _lock(case: Case) -> Case:
-    return (
-        Case.objects.select_for_update(of=("self",))
-        .select_related("item_version", "department", "region")
-        .get(pk=case.pk)
-    )
+    return Case.objects.select_for_update().get(pk=case.pk)
 
 
 def _now() -> dt.datetime:
     return timezone.now()
 
 
-def _check_time(case: Case | None, at: dt.datetime) -> None:
+def _check_time(last: dt.datetime | None, at: dt.datetime) -> None:
+    """``at`` must be aware, not in the future and not before ``last``, the time of the
+    case's previous event (from its view)."""
     if timezone.is_naive(at):
         raise CaseError(_("Event times must carry a time zone."), CaseErrorCode.BAD_INPUT)
     if at > _now() + _FUTURE_TOLERANCE:
         raise CaseError(_("An event cannot be recorded for a future time."), CaseErrorCode.TIME_ORDER)
-    if case is not None:
-        last = case.events.order_by("-seq").values_list("occurred_at", flat=True).first()
-        if last is not None and at < last:
-            raise CaseError(
-                _("This event is dated before the case's previous event (%(last)s).")
-                % {"last": timezone.localtime(last).strftime("%Y-%m-%d %H:%M")},
-                CaseErrorCode.TIME_ORDER,
-            )
+    if last is not None and at < last:
+        raise CaseError(
+            _("This event is dated before the case's previous event (%(last)s).")
+            % {"last": timezone.localtime(last).strftime("%Y-%m-%d %H:%M")},
+            CaseErrorCode.TIME_ORDER,
+        )
 
 
 def _require_role(user: User | None, case: Case, roles: Iterable[str]) -> str:
@@ -277,7 +296,7 @@ def _act(
     role = _require_role(user, case, allowed)
     _check_separation(view, user, event_type)
     at = at or _now()
-    _check_time(case, at)
+    _check_time(view.last_event_at, at)
     _append(
         case=case,
         view=view,
@@ -439,7 +458,7 @@ def case_file(
                 _("An online application is filed by the applicant's own account."), CaseErrorCode.FORBIDDEN
             )
     else:
-        template = Template.from_version(version)
+        template = template_for(version.pk)
         role = _require_role(user, probe, [template.accept_role, Role.WINDOW_OPERATOR])
     try:
         with transaction.atomic():
@@ -466,7 +485,7 @@ def case_file(
             _append(
                 case=case,
                 view=CaseView(),
-                template=Template.from_version(version),
+                template=template_for(version.pk),
                 event_type=EventType.APPLY,
                 user=user,
                 role=role,
@@ -640,7 +659,7 @@ def case_receive_supplement(
     template = template_of(locked)
     view = fold(locked.events.order_by("seq"), template)
     role = _require_role(user, locked, [APPLICANT_ROLE, template.accept_role])
-    _check_time(locked, at)
+    _check_time(view.last_event_at, at)
     if view.state != CaseState.SUPPLEMENT:
         raise CaseError(
             _("Case %(number)s is not waiting for a supplement.") % {"number": locked.number},
