@@ -35,6 +35,7 @@ def published_item(
     fees: Sequence[Mapping[str, Any]] = (),
     steps: Sequence[Mapping[str, Any]] = DEFAULT_STEPS,
     faqs: Sequence[Mapping[str, Any]] = (),
+    partners: Sequence[Item] = (),
     effective_from: dt.date | None = None,
 ) -> ItemVersion:
     """Return the version in force of item ``code``, creating and publishing it if absent.
@@ -59,6 +60,12 @@ def published_item(
     draft = item.versions.filter(status="draft").first() or services.draft_create(
         item=item,
         fields={"name": name, "promised_limit": promised_limit, "legal_basis": legal_basis, **(fields or {})},
-        parts={"materials": materials, "fees": fees, "steps": steps, "faqs": faqs},
+        parts={
+            "materials": materials,
+            "fees": fees,
+            "steps": steps,
+            "faqs": faqs,
+            "partners": [{"partner": partner} for partner in partners],
+        },
     )
     return services.version_publish(version=draft, effective_from=effective_from or dt.date(2025, 1, 1))

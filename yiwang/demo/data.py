@@ -756,6 +756,8 @@ class ItemSpec:
     fees: tuple[dict[str, Any], ...] = ()
     faqs: tuple[dict[str, str], ...] = ()
     window: str = ""  # number of the window that accepts it; default: the first serving the department
+    # names of city items of other departments that approve in parallel (并联审批)
+    partners: tuple[str, ...] = ()
 
     @property
     def handled_at_a_window(self) -> bool:
@@ -1128,6 +1130,7 @@ ITEMS: tuple[ItemSpec, ...] = (
             deliver=1,
             parallel=(ParallelStep("人防工程设计审查意见", "construction", 3),),
         ),
+        partners=("建筑工程施工许可证核发", "排污许可证核发", "取水许可"),
         target=Target.ENTERPRISE,
         conditions="已取得建设用地规划许可和土地使用权；建设工程设计方案符合控制性详细规划和规划条件。",
         materials=(

@@ -10,7 +10,7 @@ an idempotency key of its own, so they too are created once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +23,7 @@ from django.db import transaction
 
 from yiwang.catalog import services as catalog_services
 from yiwang.catalog.factories import published_item
-from yiwang.catalog.models import CaseKind, CatalogEntry
+from yiwang.catalog.models import CaseKind, CatalogEntry, Item
 from yiwang.demo import cases as demo_cases
 from yiwang.demo import data
 from yiwang.org.factories import DepartmentFactory, StaffFactory, UserFactory, center, grant, region, window
@@ -82,7 +82,15 @@ def seed_demo(*, cases: int = demo_cases.DEMO_CASES) -> SeedResult:
     logins = _seed_accounts(data.ACCOUNTS, regions, departments, users)
     # the staff who handle the demo cases of other departments: not listed one by one
     _seed_accounts(demo_cases.CASE_STAFF, regions, departments, users)
-    codes = tuple(_seed_item(spec, departments) for spec in data.ITEMS)
+    # items that approve in parallel name their partners, which must be published first
+    ordered = sorted(data.ITEMS, key=lambda spec: bool(spec.partners))
+    seeded = {spec.name: _seed_item(spec, departments) for spec in ordered if not spec.partners}
+    for spec in ordered:
+        if spec.partners:
+            seeded[spec.name] = _seed_item(
+                spec, departments, partners=[seeded[name] for name in spec.partners]
+            )
+    codes = tuple(seeded[spec.name] for spec in data.ITEMS)
     case_result = demo_cases.seed_cases(count=cases) if cases > 0 else None
     return SeedResult(logins=logins, item_codes=codes, cases=case_result)
 
@@ -192,7 +200,9 @@ def _place(spec: data.ItemSpec) -> _Place | None:
     return None
 
 
-def _seed_item(spec: data.ItemSpec, departments: Mapping[str, Department]) -> str:
+def _seed_item(
+    spec: data.ItemSpec, departments: Mapping[str, Department], partners: Sequence[str] = ()
+) -> str:
     department = departments[spec.department]
     item_region = department.region
     code = demo_cases.item_code(spec, department)
@@ -232,7 +242,7 @@ def _seed_item(spec: data.ItemSpec, departments: Mapping[str, Department]) -> st
             "online_depth": spec.online_depth,
             "visits": spec.visits,
             "appointment": spec.appointment,
-            "parallel_approval": any(step.get("parallel_group") for step in steps),
+            "parallel_approval": bool(partners) or any(step.get("parallel_group") for step in steps),
             "result_type": spec.result_type,
             "result_name": spec.result_name,
             "place_and_hours": place.place_and_hours
@@ -248,5 +258,6 @@ def _seed_item(spec: data.ItemSpec, departments: Mapping[str, Department]) -> st
         fees=spec.fees,
         steps=steps,
         faqs=spec.faqs,
+        partners=list(Item.objects.filter(code__in=partners)),
     )
     return code
