@@ -32,6 +32,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import Q
 from django.utils import timezone
 
 from yiwang.cases import services
@@ -39,6 +40,7 @@ from yiwang.cases.models import (
     ApplicantKind,
     Case,
     CaseEvent,
+    CaseFile,
     Channel,
     Decision,
     DeliveryMethod,
@@ -58,8 +60,16 @@ KEY_PREFIX = "yiwang-demo-"
 DAYS_BACK = 130  # working days (about six months) over which the cases are spread
 
 
+PARALLEL_EVERY = 50  # one joint (parallel) approval per this many ordinary demo cases
+
+
 def demo_key(index: int) -> str:
     return f"{KEY_PREFIX}{index + 1:04d}"
+
+
+def parallel_key(index: int) -> str:
+    """The key of the ``index``-th joint approval's lead case (its branches have none)."""
+    return f"{KEY_PREFIX}p{index + 1:02d}"
 
 
 # ---------------------------------------------------------------------------
@@ -131,6 +141,10 @@ CASE_STAFF: tuple[data.AccountSpec, ...] = (
     *_back_office("ct_market", "ct_market", "CT11", 3001, "毛晓红", "邱国华", "秦海燕"),
     _window("fx_window", "江涛", "FX1000", 4000, "fx_market"),
     *_back_office("fx_market", "fx_market", "FX11", 4001, "史玉梅", "", "顾振宇"),
+    # the partner departments of the city's joint approval of construction projects
+    *_back_office("construction", "construction", "HD17", 1701, "贺志远", "尹秀珍", "龙海波"),
+    *_back_office("ecology", "ecology", "HD18", 1801, "常佳慧", "乔建军", "黎明辉"),
+    *_back_office("water", "water", "HD19", 1901, "武文杰", "段丽萍", "雷振国"),
 )
 
 
@@ -180,6 +194,9 @@ TEAMS: tuple[Team, ...] = (
     _team("hs_civil", "hs_window", "hs_civil", 7, "civil"),
     _team("ct_market", "ct_window", "ct_market", 6, "hs_market"),
     Team("fx_market", "fx_window", "fx_market_handler", "", "fx_market_approver", 4, "hs_market"),
+    _team("construction", "window", "construction", 3, "resources"),
+    _team("ecology", "window", "ecology", 3, "water"),
+    _team("water", "window", "water", 3, "ecology"),
 )
 
 
@@ -456,6 +473,7 @@ class Desk:
     materials: Mapping[int, tuple[Material, ...]]
     users: Mapping[str, AbstractBaseUser]
     transfer_to: Department
+    leads: tuple[ItemVersion, ...] = ()  # items it approves jointly with other departments'
 
     def user(self, role: str) -> AbstractBaseUser:
         return self.users[role]
@@ -464,7 +482,16 @@ class Desk:
 class Planner:
     """Turns a case's random choices into a script of service calls."""
 
-    def __init__(self, rng: random.Random, desk: Desk, version: ItemVersion, index: int, today: dt.date):
+    def __init__(
+        self,
+        rng: random.Random,
+        desk: Desk,
+        version: ItemVersion,
+        index: int,
+        today: dt.date,
+        key: str | None = None,
+    ) -> None:
+        self.key = key or demo_key(index)
         self.rng = rng
         self.desk = desk
         self.version = version
@@ -618,7 +645,7 @@ class Planner:
         return run
 
     def _file(self, applicant: Applicant, with_file: bool) -> Runner:
-        version, index = self.version, self.index
+        version, key = self.version, self.key
         user = self.desk.user(self.template.accept_role)
         channel = self.rng.choices((Channel.WINDOW, Channel.ONLINE, Channel.POST), weights=(65, 30, 5))[0]
         form_data = {
@@ -641,7 +668,7 @@ class Planner:
                 form_data=form_data,
                 uploads=uploads,
                 user=user,
-                idempotency_key=demo_key(index),
+                idempotency_key=key,
                 at=at,
             )
 
@@ -802,7 +829,7 @@ class Timeline:
             day = self.days[position]
             opening = dt.datetime.combine(day, dt.time(8, 30), self.tz)
             if moments and timezone.localdate(moments[-1]) == day:
-                moment = moments[-1] + dt.timedelta(minutes=rng.randint(5, 50))
+                moment = moments[-1] + dt.timedelta(minutes=rng.randint(3, 30))
                 moment = min(moment, dt.datetime.combine(day, dt.time(23, 59), self.tz))
             else:
                 moment = opening + dt.timedelta(minutes=rng.randint(0, 420))
@@ -835,25 +862,23 @@ def _desks(today: dt.date) -> list[Desk]:
     for team in TEAMS:
         department = departments[by_key[team.department].uscc]
         specs = [
-            spec
-            for spec in data.ITEMS
-            if spec.department == team.department
-            and spec.handled_at_a_window
-            and not any(step.get("parallel_group") for step in spec.steps)
+            spec for spec in data.ITEMS if spec.department == team.department and spec.handled_at_a_window
         ]
         codes = [item_code(spec, department) for spec in specs]
         versions = list(
             ItemVersion.objects.in_force(today)
             .filter(item__code__in=codes)
             .select_related("item")
-            .prefetch_related("steps", "materials", "fees")
+            .prefetch_related("steps", "materials", "fees", "partners__partner")
             .order_by("item__code")
         )
         role_users: dict[str, AbstractBaseUser] = {
             role: users[team.username(role)] for role in Role if team.username(role)
         }
         templates = {v.pk: Template.from_version(v) for v in versions}
-        usable = tuple(v for v in versions if all(role in role_users for role in _roles(templates[v.pk])))
+        staffed = [v for v in versions if all(role in role_users for role in _roles(templates[v.pk]))]
+        # items approved in parallel only take the joint cases (``run_joint``)
+        usable = tuple(v for v in staffed if not v.parallel_approval)
         if not usable:
             raise ImproperlyConfigured(f"no demo item the {team.department} team can handle")
         desks.append(
@@ -862,9 +887,10 @@ def _desks(today: dt.date) -> list[Desk]:
                 department=department,
                 versions=usable,
                 templates=templates,
-                materials={v.pk: tuple(v.materials.all()) for v in usable},
+                materials={v.pk: tuple(v.materials.all()) for v in staffed},
                 users=role_users,
                 transfer_to=departments[by_key[team.transfer_to].uscc],
+                leads=tuple(v for v in staffed if v.parallel_approval and v.partners.all()),
             )
         )
     return desks
@@ -881,6 +907,12 @@ def _roles(template: Template) -> set[str]:
     return roles
 
 
+def existing_demo_cases() -> int:
+    """Demo cases already filed: those with a demo key and the branches of joint ones."""
+    demo = Q(idempotency_key__contains=f":{KEY_PREFIX}")
+    return Case.objects.filter(demo | Q(parent__in=Case.objects.filter(demo))).count()
+
+
 def existing_demo_keys() -> set[str]:
     keys = Case.objects.filter(idempotency_key__contains=f":{KEY_PREFIX}").values_list(
         "idempotency_key", flat=True
@@ -889,7 +921,9 @@ def existing_demo_keys() -> set[str]:
 
 
 def seed_cases(*, count: int = DEMO_CASES, seed: int = SEED) -> CaseSeedResult:
-    """File and handle the demo cases missing from ``count``; return what was done.
+    """File and handle the demo cases missing from ``count`` ordinary ones and
+    ``count // PARALLEL_EVERY`` joint approvals (each a lead case and its branches, when
+    the demo catalogue has items approved in parallel); return what was done.
 
     Call inside a transaction (``seed_demo`` is one): a case whose script fails leaves
     nothing behind only if the whole seeding is rolled back.
@@ -898,25 +932,28 @@ def seed_cases(*, count: int = DEMO_CASES, seed: int = SEED) -> CaseSeedResult:
     staff = tuple(spec.username for spec in CASE_STAFF)
     existing = existing_demo_keys()
     todo = [i for i in range(count) if demo_key(i) not in existing]
-    if not todo:
-        return CaseSeedResult(0, len(existing), 0, 0, time.perf_counter() - started, {}, staff)
+    joint_todo = [i for i in range(count // PARALLEL_EVERY) if parallel_key(i) not in existing]
+    if not todo and not joint_todo:
+        return CaseSeedResult(0, existing_demo_cases(), 0, 0, time.perf_counter() - started, {}, staff)
+    before = existing_demo_cases()
     today = timezone.localdate()
     desks = _desks(today)
+    joints = _joints(desks)
     timeline = Timeline(today, DAYS_BACK)
     events_before = CaseEvent.objects.count()
-    states: Counter[str] = Counter()
-    files = 0
-    for index in todo:
-        case = run_case(index, seed=seed, desks=desks, timeline=timeline, today=today)
-        states[case.state] += 1
-        files += case.files.count()
+    created = [run_case(i, seed=seed, desks=desks, timeline=timeline, today=today).pk for i in todo]
+    if joints:
+        created += [
+            run_joint(i, seed=seed, joints=joints, timeline=timeline, today=today).pk for i in joint_todo
+        ]
+    cases = Case.objects.filter(Q(pk__in=created) | Q(parent_id__in=created))
     return CaseSeedResult(
-        created=len(todo),
-        existing=len(existing),
+        created=cases.count(),
+        existing=before,
         events=CaseEvent.objects.count() - events_before,
-        files=files,
+        files=CaseFile.objects.filter(case__in=cases).count(),
         seconds=time.perf_counter() - started,
-        states=dict(states),
+        states=dict(Counter(cases.values_list("state", flat=True))),
         staff_usernames=staff,
     )
 
@@ -944,6 +981,118 @@ def run_case(index: int, *, seed: int, desks: Sequence[Desk], timeline: Timeline
     planner = Planner(rng, desk, version, index, today)
     script = planner.script(plan, applicant)
     moments = timeline.moments(rng, script, closed=plan.outcome not in OPEN)
+    case: Case | None = None
+    for act, moment in zip(script.acts, moments, strict=True):
+        case = act.run(case, moment)
+    case = _filed(case)
+    case.refresh_from_db()
+    return case
+
+
+# ---------------------------------------------------------------------------
+# Joint (parallel) approvals
+# ---------------------------------------------------------------------------
+
+# Where a joint approval stands at the end of its script, one per lead case in turn.
+JOINT_OUTCOMES: tuple[str, ...] = ("delivered", "handling", "denied", "deciding", "delivered", "accepted")
+
+
+@dataclass(frozen=True)
+class Joint:
+    """A lead item approved in parallel, with the desks and versions of its partner items."""
+
+    desk: Desk
+    version: ItemVersion
+    partners: tuple[tuple[Desk, ItemVersion], ...]
+
+
+def _joints(desks: Sequence[Desk]) -> list[Joint]:
+    """The demo's lead items whose every partner department has demo staff."""
+    by_item = {v.item_id: (d, v) for d in desks for v in d.versions}
+    joints = []
+    for desk in desks:
+        for version in desk.leads:
+            partners = [by_item.get(p.partner_id) for p in version.partners.all()]
+            if partners and all(partners):
+                joints.append(Joint(desk, version, tuple(p for p in partners if p is not None)))
+    return joints
+
+
+class JointPlanner:
+    """A lead case accepted at the comprehensive window, its branches (one per partner
+    department, spawned by the acceptance) handled side by side, the lead decided once
+    every branch has, then completed and delivered together."""
+
+    def __init__(self, rng: random.Random, joint: Joint, index: int, today: dt.date) -> None:
+        number = 9000 + index  # of the documents issued (result numbers)
+        self.lead = Planner(rng, joint.desk, joint.version, number, today, key=parallel_key(index))
+        self.branches = [Planner(rng, desk, version, number, today) for desk, version in joint.partners]
+
+    @staticmethod
+    def _on_branch(planner: Planner, run: Runner) -> Runner:
+        item_id = planner.version.item_id
+
+        def on_branch(case: Case | None, at: dt.datetime) -> Case:
+            lead = _filed(case)
+            run(Case.objects.get(parent_id=lead.pk, item_id=item_id), at)
+            return lead
+
+        return on_branch
+
+    def script(self, outcome: str, applicant: Applicant) -> Script:
+        lead = self.lead
+        s = Script()
+        s.add(0, lead._file(applicant, with_file=True))  # the files are handed on to the branches
+        s.add(lead.days(0, 1), lead._call(services.case_accept, lead.template.accept_role))
+        if outcome == "accepted":
+            s.idle = lead.days(0, 2)
+            return s
+        denied = lead.rng.randrange(len(self.branches)) if outcome == "denied" else None
+        tracks = [[lead._pass(step.role, step.kind) for step in lead.template.middle[:-1]]]
+        for k, branch in enumerate(self.branches):
+            track = [branch._pass(step.role, step.kind) for step in branch.template.middle[:-1]]
+            track.append(branch._decide(k == denied))
+            tracks.append([self._on_branch(branch, run) for run in track])
+        rounds = max(len(track) for track in tracks)
+        # "handling": one round done; "deciding": some partners have decided, not all
+        stop = {"handling": 1, "deciding": rounds - 1}.get(outcome, rounds)
+        for r in range(stop):
+            acts = [track[r] for track in tracks if r < len(track)]
+            for i, run in enumerate(acts):
+                s.add(lead.days(1, 3) if i == 0 else 0, run)
+        if outcome in ("handling", "deciding"):
+            s.idle = lead.days(0, 2)
+            return s
+        if denied is not None:
+            refused_by = self.branches[denied].desk.department.name
+            s.add(
+                lead.days(0, 2),
+                lead._call(
+                    services.case_decide,
+                    lead.template.decide_role,
+                    decision=Decision.DENIED,
+                    reason=f"并联审批部门{refused_by}不予许可，项目不具备核发条件。",
+                    legal_basis=f"{lead.version.legal_basis}；《中华人民共和国行政许可法》第二十六条",
+                ),
+            )
+        else:
+            s.add(lead.days(0, 2), lead._decide(False))
+        s.add(lead.days(0, 1), lead._complete())
+        for branch in self.branches:
+            s.add(0, self._on_branch(branch, branch._complete()))
+            s.add(0, self._on_branch(branch, branch._deliver()))
+        s.add(lead.days(0, 2), lead._deliver())
+        return s
+
+
+def run_joint(index: int, *, seed: int, joints: Sequence[Joint], timeline: Timeline, today: dt.date) -> Case:
+    """File and handle the ``index``-th joint approval; return its lead case."""
+    rng = random.Random(f"{seed}:p{index}")  # noqa: S311 -- demo data, not a secret
+    joint = joints[index % len(joints)]
+    outcome = JOINT_OUTCOMES[index % len(JOINT_OUTCOMES)]
+    applicant = make_applicant(rng, Target.ENTERPRISE)
+    script = JointPlanner(rng, joint, index, today).script(outcome, applicant)
+    moments = timeline.moments(rng, script, closed=outcome in ("delivered", "denied"))
     case: Case | None = None
     for act, moment in zip(script.acts, moments, strict=True):
         case = act.run(case, moment)
