@@ -76,6 +76,7 @@ class EventType(models.TextChoices):
     EXTEND = "extend", _("time limit extended")
     WITHDRAW = "withdraw", _("withdrawn")
     TRANSFER = "transfer", _("transferred")
+    NOTICE = "notice", _("supervision notice issued")
 
 
 NATIONAL_MESSAGE_CODE: dict[str, int | None] = {
@@ -94,7 +95,12 @@ NATIONAL_MESSAGE_CODE: dict[str, int | None] = {
     EventType.EXTEND: None,
     EventType.WITHDRAW: None,
     EventType.TRANSFER: None,
+    EventType.NOTICE: None,
 }
+
+# Events that record what supervision did about a case; they change nothing of its state
+# and are not shown to the applicant.
+SUPERVISION_EVENTS = frozenset({EventType.NOTICE})
 
 
 class SuspensionKind(models.TextChoices):

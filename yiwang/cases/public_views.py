@@ -34,6 +34,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from yiwang.cases import qr
 from yiwang.cases.models import (
+    SUPERVISION_EVENTS,
     Case,
     CaseEvent,
     CaseState,
@@ -158,6 +159,8 @@ def timeline(case: Case, events: Sequence[CaseEvent], template: Template) -> lis
     entries: list[TimelineEntry] = []
     procedure = ""
     for event in events:
+        if event.type in SUPERVISION_EVENTS:
+            continue  # supervision's records are for staff and supervisors, not the public page
         p = event.payload or {}
         detail = ""
         t = event.type

@@ -38,6 +38,7 @@ from yiwang.cases.models import (
     EventType,
     SuspensionKind,
 )
+from yiwang.cases.signals import event_recorded
 from yiwang.cases.uploads import inspect_upload
 from yiwang.cases.workflow import (
     CaseView,
@@ -274,6 +275,7 @@ def _append(
     case.last_hash = event.hash
     _project(case, new_view, template)
     case.save(update_fields=[*PROJECTED_FIELDS, "last_seq", "last_hash", "updated_at"])
+    event_recorded.send(sender=Case, case=case, event=event, view=new_view, template=template)
     return event
 
 
@@ -921,3 +923,37 @@ def case_rebuild(*, case: Case) -> bool:
         case.save(update_fields=PROJECTED_FIELDS)
         return True
     return False
+
+
+@transaction.atomic
+def case_record_notice(
+    *, case: Case, user: User | None, kind: str, number: str, sha256: str, at: dt.datetime | None = None
+) -> CaseEvent:
+    """Record in the case's ledger that supervision issued a notice about it (its number
+    and the SHA-256 of its PDF). It changes nothing of the case's state or clocks; only
+    ``yiwang.supervision`` calls it, with the issuing supervisor or ``None`` for the
+    automatic notices of a card."""
+    number = _text(number, "number", CaseErrorCode.BAD_INPUT, _("A notice has a number."))
+    if len(sha256 or "") != 64:
+        raise CaseError(_("A notice is recorded with the SHA-256 of its document."), CaseErrorCode.BAD_INPUT)
+    case = _lock(case)
+    staff = staff_of(user)
+    event = CaseEvent(
+        case=case,
+        seq=case.last_seq + 1,
+        type=EventType.NOTICE,
+        actor=user if user is not None and user.is_authenticated else None,
+        actor_name=(staff.name if staff else ""),
+        role=Role.SUPERVISOR if user is not None else "",
+        department=staff.department if staff else None,
+        occurred_at=at or _now(),
+        recorded_at=_now(),
+        payload={"kind": kind, "number": number, "sha256": sha256},
+        prev_hash=case.last_hash or GENESIS,
+    )
+    event.hash = event_hash(event, case.number)
+    event.save()
+    case.last_seq = event.seq
+    case.last_hash = event.hash
+    case.save(update_fields=["last_seq", "last_hash", "updated_at"])
+    return event

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yiwang.cases.models import CaseState, Decision, EventType
+from yiwang.cases.models import SUPERVISION_EVENTS, CaseState, Decision, EventType
 from yiwang.core import calendar
 
 ACCEPTANCE_LIMIT_WORKDAYS = 5  # 行政许可法 §32: the acceptance decision, from receipt
@@ -148,6 +148,8 @@ def _close_stop(stops: tuple[Stop, ...], on: dt.date) -> tuple[Stop, ...]:
 def apply_event(view: CaseView, event: EventLike, template: Template) -> CaseView:
     """The view after ``event``; raises ``TransitionError`` if the event is not legal."""
     t = event.type
+    if t in SUPERVISION_EVENTS:
+        return view  # supervision's own records leave the case's state and clocks alone
     at = event.occurred_at
     on = local_date(at)
     p: Mapping[str, Any] = event.payload or {}

@@ -1,0 +1,482 @@
+"""Electronic supervision (电子监察): time-limit rules, watches, alerts, irregularities, notices.
+
+Rules are data: a ``RuleSet`` has numbered versions; a published ``RuleSetVersion`` and its
+``Stage`` rows never change (a change is a new version). A ``RuleAssignment`` attaches a
+rule set globally or to a region, a department or an item; the most specific wins.
+
+Each open case has a ``Watch``: the deadlines supervision cares about (acceptance, the
+current step, the case) and ``next_at``, the next moment a rule can fire, indexed, so a
+sweep reads only the watches that are due. Alerts and irregularities are unique per case,
+subject and level (or code and key): raising one twice is impossible, whatever runs twice.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from yiwang.cases.models import Case
+from yiwang.catalog.models import Item
+from yiwang.org.models import Department, Region
+
+
+class Level(models.TextChoices):
+    WARNING = "warning", pgettext_lazy("alert level", "warning")
+    YELLOW = "yellow", pgettext_lazy("alert level", "yellow card")
+    RED = "red", pgettext_lazy("alert level", "red card")
+
+
+LEVEL_ORDER = {Level.WARNING: 0, Level.YELLOW: 1, Level.RED: 2}
+
+
+class Target(models.TextChoices):
+    """Which deadline a stage watches."""
+
+    ACCEPTANCE = "acceptance", _("acceptance decision (5 working days)")
+    STEP = "step", _("current step")
+    CASE = "case", _("case (promised limit)")
+
+
+class Anchor(models.TextChoices):
+    REMAINING = "remaining", _("when this many working days remain")
+    OVERDUE = "overdue", _("this many working days after the due date (0: on the due date)")
+    AFTER_PREVIOUS = "after_previous", _("this many working days after the previous stage")
+
+
+class NoticeKind(models.TextChoices):
+    INQUIRY = "inquiry", _("inquiry notice")
+    ACCOUNTABILITY = "accountability", _("accountability notice")
+    URGING = "urging", _("urging notice")
+    RECOMMENDATION = "recommendation", _("supervision recommendation")
+
+
+class ImmutableError(Exception):
+    """A published rule set version (or one of its stages) cannot be changed."""
+
+
+class RuleSet(models.Model):
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("time-limit rule set")
+        verbose_name_plural = _("time-limit rule sets")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RuleSetVersion(models.Model):
+    rule_set = models.ForeignKey(
+        RuleSet, verbose_name=_("rule set"), on_delete=models.PROTECT, related_name="versions"
+    )
+    number = models.PositiveIntegerField(_("version"))
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("published by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    note = models.CharField(_("what changed"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("rule set version")
+        verbose_name_plural = _("rule set versions")
+        ordering = ["rule_set", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["rule_set", "number"], name="supervision_ruleset_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule_set} v{self.number}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk and RuleSetVersion.objects.filter(pk=self.pk, published_at__isnull=False).exists():
+            raise ImmutableError(_("A published rule set version cannot be changed; create a new version."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        if self.is_published:
+            raise ImmutableError(_("A published rule set version cannot be deleted."))
+        return super().delete(*args, **kwargs)
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+
+class Stage(models.Model):
+    """One rung of a ladder: when ``level`` is raised for ``target``."""
+
+    version = models.ForeignKey(
+        RuleSetVersion, verbose_name=_("rule set version"), on_delete=models.CASCADE, related_name="stages"
+    )
+    target = models.CharField(_("deadline watched"), max_length=12, choices=Target.choices)
+    level = models.CharField(_("level"), max_length=8, choices=Level.choices)
+    anchor = models.CharField(_("fires"), max_length=16, choices=Anchor.choices)
+    workdays = models.PositiveSmallIntegerField(_("working days"))
+    percent = models.PositiveSmallIntegerField(
+        _("or share of the limit remaining (%)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Only with “remaining”: also fire when this share of the limit remains, whichever is first."
+        ),
+    )
+    notice_kind = models.CharField(_("notice issued"), max_length=16, choices=NoticeKind.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("stage")
+        verbose_name_plural = _("stages")
+        ordering = ["version", "target", "level"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "target", "level"], name="supervision_stage_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_target_display()} · {self.get_level_display()}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if RuleSetVersion.objects.filter(pk=self.version_id, published_at__isnull=False).exists():
+            raise ImmutableError(_("The stages of a published rule set version cannot be changed."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        if self.version.is_published:
+            raise ImmutableError(_("The stages of a published rule set version cannot be changed."))
+        return super().delete(*args, **kwargs)
+
+
+class RuleAssignment(models.Model):
+    """Attaches a rule set: to everything (no scope), a region subtree, a department or an item."""
+
+    rule_set = models.ForeignKey(
+        RuleSet, verbose_name=_("rule set"), on_delete=models.PROTECT, related_name="assignments"
+    )
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    item = models.ForeignKey(
+        Item, verbose_name=_("item"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rule set assignment")
+        verbose_name_plural = _("rule set assignments")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(region__isnull=True, department__isnull=True)
+                    | Q(region__isnull=True, item__isnull=True)
+                    | Q(department__isnull=True, item__isnull=True)
+                ),
+                name="supervision_assignment_one_scope",
+            ),
+            models.UniqueConstraint(
+                fields=["item"], condition=Q(item__isnull=False), name="supervision_assignment_item"
+            ),
+            models.UniqueConstraint(
+                fields=["department"],
+                condition=Q(department__isnull=False),
+                name="supervision_assignment_department",
+            ),
+            models.UniqueConstraint(
+                fields=["region"], condition=Q(region__isnull=False), name="supervision_assignment_region"
+            ),
+            models.UniqueConstraint(
+                fields=["rule_set"],
+                condition=Q(region__isnull=True, department__isnull=True, item__isnull=True),
+                name="supervision_assignment_global_per_set",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = self.item or self.department or self.region or _("everywhere")
+        return f"{self.rule_set} → {scope}"
+
+    def clean(self) -> None:
+        if sum(x is not None for x in (self.region_id, self.department_id, self.item_id)) > 1:
+            raise ValidationError(
+                _("Attach a rule set to one region, one department or one item, not several.")
+            )
+
+
+class Watch(models.Model):
+    """What supervision watches on one open case, kept by the event hook."""
+
+    case = models.OneToOneField(
+        Case, verbose_name=_("case"), primary_key=True, on_delete=models.CASCADE, related_name="watch"
+    )
+    rule_version = models.ForeignKey(
+        RuleSetVersion,
+        verbose_name=_("rule set version"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    subjects = models.JSONField(_("deadlines watched"), default=list)
+    step_seq = models.PositiveIntegerField(_("event that started the current step"), null=True, blank=True)
+    next_at = models.DateTimeField(_("next moment a rule can fire"), null=True, blank=True)
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handler"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("watch")
+        verbose_name_plural = _("watches")
+        indexes = [
+            models.Index(fields=["next_at"], condition=Q(next_at__isnull=False), name="supervision_watch_due")
+        ]
+
+    def __str__(self) -> str:
+        return str(self.case_id)
+
+
+class AlertStatus(models.TextChoices):
+    RAISED = "raised", _("raised")
+    EXPLAINED = "explained", _("explanation submitted")
+    ACCEPTED = "accepted", _("explanation accepted")
+    REJECTED = "rejected", _("explanation rejected")
+    ESCALATED = "escalated", _("escalated")
+
+
+class Alert(models.Model):
+    """A warning or card raised on a case. It stays on record after the case completes."""
+
+    scope_region_field = "region"
+    scope_department_field = "department"
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="alerts")
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), on_delete=models.PROTECT, related_name="alerts"
+    )
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="alerts"
+    )
+    target = models.CharField(_("deadline"), max_length=12, choices=Target.choices)
+    subject_key = models.CharField(_("subject"), max_length=40)
+    subject_name = models.CharField(_("step"), max_length=100, blank=True)
+    level = models.CharField(_("level"), max_length=8, choices=Level.choices)
+    due_date = models.DateField(_("due date"))
+    fire_at = models.DateTimeField(_("due to fire at"))
+    raised_at = models.DateTimeField(_("raised at"))
+    rule_version = models.ForeignKey(
+        RuleSetVersion, verbose_name=_("rule set version"), on_delete=models.PROTECT, related_name="alerts"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=AlertStatus.choices, default=AlertStatus.RAISED
+    )
+    explanation = models.TextField(_("explanation (情况说明)"), blank=True)
+    explained_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("explained by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    explained_at = models.DateTimeField(_("explained at"), null=True, blank=True)
+    resolution = models.TextField(_("supervisor's conclusion"), blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("concluded by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    resolved_at = models.DateTimeField(_("concluded at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+        ordering = ["-raised_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "subject_key", "level"], name="supervision_alert_once")
+        ]
+        indexes = [
+            models.Index(fields=["department", "status", "raised_at"], name="supervision_alert_dept"),
+            models.Index(fields=["level", "raised_at"], name="supervision_alert_level"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()} · {self.case_id}"
+
+
+class AlertAction(models.Model):
+    """The history of an alert: notified, explained, accepted, rejected, escalated (append-only)."""
+
+    alert = models.ForeignKey(
+        Alert, verbose_name=_("alert"), on_delete=models.CASCADE, related_name="actions"
+    )
+    action = models.CharField(_("action"), max_length=12)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"))
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("alert action")
+        verbose_name_plural = _("alert actions")
+        ordering = ["alert", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.action} · {self.alert_id}"
+
+
+class Irregularity(models.Model):
+    """A finding of an irregularity detector on a case, with the events that prove it."""
+
+    scope_region_field = "region"
+    scope_department_field = "department"
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="irregularities"
+    )
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), on_delete=models.PROTECT, related_name="irregularities"
+    )
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="irregularities"
+    )
+    code = models.CharField(_("code"), max_length=24)
+    key = models.CharField(_("instance"), max_length=40)
+    severity = models.CharField(_("severity"), max_length=8)
+    explanation = models.TextField(_("explanation"))
+    event_seqs = models.JSONField(_("events"), default=list)
+    detected_at = models.DateTimeField(_("detected at"))
+
+    class Meta:
+        verbose_name = _("irregularity")
+        verbose_name_plural = _("irregularities")
+        ordering = ["-detected_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "code", "key"], name="supervision_irregularity_once")
+        ]
+        indexes = [models.Index(fields=["department", "detected_at"], name="supervision_irreg_dept")]
+
+    def __str__(self) -> str:
+        return f"{self.code} · {self.case_id}"
+
+
+class DetectorSetting(models.Model):
+    """Overrides of a detector's defaults (enabled, severity, thresholds), for everyone."""
+
+    code = models.CharField(_("detector"), max_length=24, unique=True)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    severity = models.CharField(_("severity"), max_length=8, blank=True)
+    params = models.JSONField(_("thresholds"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("detector setting")
+        verbose_name_plural = _("detector settings")
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Notice(models.Model):
+    """A numbered supervision notice (问询 / 问责 / 督办 / 建议书) and its PDF."""
+
+    scope_region_field = "region"
+    scope_department_field = "department"
+
+    number = models.CharField(_("number"), max_length=40, unique=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=NoticeKind.choices)
+    serial = models.PositiveIntegerField(_("serial"))
+    year = models.PositiveSmallIntegerField(_("year"))
+    region = models.ForeignKey(
+        Region, verbose_name=_("issuing region"), on_delete=models.PROTECT, related_name="+"
+    )
+    department = models.ForeignKey(
+        Department, verbose_name=_("addressee"), on_delete=models.PROTECT, related_name="notices"
+    )
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), null=True, blank=True, on_delete=models.PROTECT, related_name="notices"
+    )
+    alert = models.ForeignKey(
+        Alert,
+        verbose_name=_("alert"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="notices",
+    )
+    issuing_unit = models.CharField(_("issuing unit"), max_length=100)
+    facts = models.TextField(_("facts"))
+    requirement = models.TextField(_("requirement"))
+    reply_by = models.DateField(_("reply by"), null=True, blank=True)
+    issued_at = models.DateTimeField(_("issued at"))
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("issued by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    pdf = models.FileField(_("PDF"), upload_to="notices/%Y/", blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+        ordering = ["-issued_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "kind", "year", "serial"], name="supervision_notice_serial"
+            )
+        ]
+        indexes = [models.Index(fields=["sha256"], name="supervision_notice_pending")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class NoticeSequence(models.Model):
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["region", "kind", "year"], name="supervision_notice_sequence")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.year}: {self.last}"
