@@ -164,7 +164,12 @@ def merge_params(params: Mapping[str, Mapping[str, Any]] | None = None) -> dict[
             elif name == "severity":
                 ok = value in Severity.values
             else:
-                ok = isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
+                ok = (
+                    isinstance(value, int | float)
+                    and not isinstance(value, bool)
+                    and math.isfinite(value)
+                    and value >= 0
+                )
             if not ok:
                 raise ParamsError(
                     code,

@@ -784,6 +784,7 @@ def test_params_change_severity_and_switch_detectors_off() -> None:
         ({"backfilled": {"hour": 2}}, "The detector “backfilled” has no setting “hour”."),
         ({"backfilled": {"hours": -1}}, "The setting “hours” of the detector “backfilled” cannot be -1."),
         ({"backfilled": {"hours": "24"}}, "cannot be '24'"),
+        ({"backfilled": {"hours": float("inf")}}, "cannot be inf"),
         ({"off_system": {"enabled": "no"}}, "cannot be 'no'"),
         ({"fee_mismatch": {"severity": "urgent"}}, "cannot be 'urgent'"),
     ],
