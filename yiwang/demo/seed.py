@@ -28,9 +28,12 @@ from yiwang.demo import cases as demo_cases
 from yiwang.demo import data
 from yiwang.org.factories import DepartmentFactory, StaffFactory, UserFactory, center, grant, region, window
 from yiwang.org.models import Department, Region, Role
+from yiwang.supervision import services as supervision
+from yiwang.supervision.models import RuleAssignment, RuleSet
+from yiwang.supervision.presets import THREE_STAGE
 
 # The apps whose rows the demo creates, with the user model: what ``row_counts`` counts.
-SEEDED_APPS: tuple[str, ...] = ("org", "catalog", "cases")
+SEEDED_APPS: tuple[str, ...] = ("org", "catalog", "cases", "supervision")
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,7 @@ class SeedResult:
     logins: tuple[DemoLogin, ...]
     item_codes: tuple[str, ...]
     cases: demo_cases.CaseSeedResult | None = None
+    alerts: int = 0
 
 
 @dataclass(frozen=True)
@@ -91,8 +95,22 @@ def seed_demo(*, cases: int = demo_cases.DEMO_CASES) -> SeedResult:
                 spec, departments, partners=[seeded[name] for name in spec.partners]
             )
     codes = tuple(seeded[spec.name] for spec in data.ITEMS)
+    _seed_rules(regions)
     case_result = demo_cases.seed_cases(count=cases) if cases > 0 else None
-    return SeedResult(logins=logins, item_codes=codes, cases=case_result)
+    # The cards the demo cases have earned by now (the sweep raises each once; their
+    # notices' PDFs are rendered in the background or when first downloaded).
+    report = supervision.sweep() if cases > 0 else None
+    return SeedResult(
+        logins=logins, item_codes=codes, cases=case_result, alerts=report.alerts if report else 0
+    )
+
+
+def _seed_rules(regions: dict[str, Region]) -> None:
+    """丛台区 watches its cases with the three-stage ladder (warning, yellow, red); the rest
+    of the city with the supervision room's (the default attached everywhere)."""
+    congtai = regions[data.CONGTAI]
+    if not RuleAssignment.objects.filter(region=congtai).exists():
+        supervision.ruleset_assign(rule_set=RuleSet.objects.get(code=THREE_STAGE), region=congtai)
 
 
 def _seed_regions(specs: Iterable[data.RegionSpec]) -> dict[str, Region]:

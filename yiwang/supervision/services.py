@@ -153,7 +153,7 @@ def ruleset_new_version(
         for s in stage_rules
     )
     if publish:
-        ruleset_publish(version=version, user=user)
+        version = ruleset_publish(version=version, user=user)
     return version
 
 
@@ -648,6 +648,7 @@ def _sweep_batch(watches: list[Watch], at: dt.datetime, report: SweepReport, *, 
             )
             notice_kinds.append(f.notice_kind)
     Watch.objects.bulk_update(watches, ["next_at"])
+    _detect_batch([w.case for w in watches], at)
     if not new_alerts:
         return
     try:
@@ -1009,27 +1010,22 @@ def detector_params() -> dict[str, dict[str, Any]]:
     return params
 
 
-def detect_case(
-    *, case: Case, only_last: bool = False, events: Sequence[CaseEvent] | None = None
-) -> list[Irregularity]:
-    """Run the detectors on a case and record new findings (existing ones are kept)."""
+def _facts(case: Case, events: Sequence[CaseEvent]) -> Any:
     from yiwang.cases.services import _separation_rules
     from yiwang.supervision import detectors
 
-    if events is None:
-        events = list(case.events.order_by("seq"))
     template = template_for(case.item_version_id)
-    facts = detectors.CaseFacts(
+    return detectors.CaseFacts(
         events=[e for e in events if e.type not in SUPERVISION_EVENTS],
         template=template,
         fee_standard=fee_standard(case.item_version_id),
         extension_cap=extension_cap(template),  # reads item_type and parallel_approval only
         separation=_separation_rules(),
     )
-    findings = detectors.detect(facts, detector_params(), only_last=only_last)
-    if not findings:
-        return []
-    now = timezone.now()
+
+
+def _record_findings(pairs: Sequence[tuple[Case, Any]], at: dt.datetime) -> list[Irregularity]:
+    """Save the findings not yet on record; the unique constraint keeps each once."""
     rows = [
         Irregularity(
             case=case,
@@ -1040,15 +1036,49 @@ def detect_case(
             severity=f.severity,
             explanation=f.explanation,
             event_seqs=list(f.event_seqs),
-            detected_at=now,
+            detected_at=at,
         )
-        for f in findings
+        for case, f in pairs
     ]
+    if not rows:
+        return []
     existing = set(
-        Irregularity.objects.filter(case=case, code__in=[r.code for r in rows]).values_list("code", "key")
+        Irregularity.objects.filter(case_id__in={r.case_id for r in rows}).values_list(
+            "case_id", "code", "key"
+        )
     )
-    new = [r for r in rows if (r.code, r.key) not in existing]
+    new = [r for r in rows if (r.case_id, r.code, r.key) not in existing]
     if new:
         with transaction.atomic():
             Irregularity.objects.bulk_create(new, ignore_conflicts=True)
     return new
+
+
+def detect_case(
+    *, case: Case, only_last: bool = False, events: Sequence[CaseEvent] | None = None
+) -> list[Irregularity]:
+    """Run the detectors on a case and record new findings (those on record are kept)."""
+    from yiwang.supervision import detectors
+
+    if events is None:
+        events = list(case.events.order_by("seq"))
+    findings = detectors.detect(_facts(case, events), detector_params(), only_last=only_last)
+    return _record_findings([(case, f) for f in findings], timezone.now())
+
+
+def _detect_batch(cases_: Sequence[Case], at: dt.datetime) -> None:
+    """The full detectors over the cases a sweep touches (one query for their events):
+    this catches what no single event showed, e.g. cases whose events arrived by import."""
+    from yiwang.supervision import detectors
+
+    if not cases_:
+        return
+    by_case: dict[int, list[CaseEvent]] = {}
+    for event in CaseEvent.objects.filter(case_id__in=[c.pk for c in cases_]).order_by("case_id", "seq"):
+        by_case.setdefault(event.case_id, []).append(event)
+    params = detector_params()
+    pairs = []
+    for case in cases_:
+        for finding in detectors.detect(_facts(case, by_case.get(case.pk, [])), params):
+            pairs.append((case, finding))
+    _record_findings(pairs, at)
