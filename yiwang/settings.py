@@ -208,3 +208,28 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# ---------------------------------------------------------------------------------------
+# Notification channels (yiwang.core.notify, yiwang.core.sms): inbox, email and SMS.
+# The outbox is delivered every minute by the periodic task deliver_notifications.
+DEFAULT_FROM_EMAIL: str = env.str("DEFAULT_FROM_EMAIL", default="一网通办 <noreply@localhost>")
+EMAIL_HOST: str = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT: int = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER: str = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD: str = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS: bool = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL: bool = env.bool("EMAIL_USE_SSL", default=False)
+# A worker must never hang on a mail server: every send is bounded.
+EMAIL_TIMEOUT: int = env.int("EMAIL_TIMEOUT", default=30)
+SMS_BACKEND: str = env.str("SMS_BACKEND", default="yiwang.core.sms.LogBackend")
+SMS_GATEWAY_URL: str = env.str("SMS_GATEWAY_URL", default="")
+SMS_GATEWAY_SECRET: str = env.str("SMS_GATEWAY_SECRET", default="")
+SMS_GATEWAY_TIMEOUT: float = env.float("SMS_GATEWAY_TIMEOUT", default=10.0)
+SMS_SIGN_NAME: str = env.str("SMS_SIGN_NAME", default="一网通办")
+if SMS_BACKEND.endswith("HttpGatewayBackend") and not (SMS_GATEWAY_URL and SMS_GATEWAY_SECRET):
+    raise ImproperlyConfigured("SMS_GATEWAY_URL and SMS_GATEWAY_SECRET must be set for the SMS gateway.")
+# After this many failed attempts (retried after 1, 5, 30, 120, 720 minutes) a message is failed.
+NOTIFY_MAX_ATTEMPTS: int = env.int("NOTIFY_MAX_ATTEMPTS", default=5)
+# Emails end with the link of the notification on this site, e.g. https://zwfw.example.gov.cn
+NOTIFY_SITE_URL: str = env.str("NOTIFY_SITE_URL", default="").rstrip("/")
+# --------------------------------------------------------------------- end notification channels

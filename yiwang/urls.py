@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("yiwang.api.urls")),
+    path("work/inbox/", include("yiwang.core.urls")),
     path("work/", include("yiwang.cases.urls")),
     path("progress/", include("yiwang.cases.public_urls")),
     path("", include("yiwang.portal.urls")),

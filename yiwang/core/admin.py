@@ -17,10 +17,10 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from yiwang.core import calendar
+from yiwang.core import calendar, notify
 from yiwang.core.calendar_services import (
     calendar_day_create,
     calendar_day_delete,
@@ -31,7 +31,7 @@ from yiwang.core.calendar_services import (
     validate_calendar_year,
 )
 from yiwang.core.checks import format_years
-from yiwang.core.models import CalendarDay, CalendarYear
+from yiwang.core.models import CalendarDay, CalendarYear, Notification, OutboundMessage
 from yiwang.org.models import Role
 from yiwang.org.permissions import scope_of
 
@@ -233,3 +233,87 @@ class CalendarYearAdmin(CalendarAdminPermissions):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[CalendarYear]) -> None:
         for obj in queryset:
             calendar_year_delete(calendar_year=obj, actor=request.user)
+
+
+# --------------------------------------------------------------------------- notifications
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """Inbox rows are written by ``yiwang.core.notify.send`` only; the admin reads them."""
+
+    list_display = ["subject", "recipient", "kind", "created_at", "read_at"]
+    list_filter = ["kind", ("read_at", admin.EmptyFieldListFilter)]
+    search_fields = ["subject", "kind", "recipient__username"]
+    list_select_related = ["recipient"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["recipient", "kind", "subject", "body", "link", "created_at", "read_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(OutboundMessage)
+class OutboundMessageAdmin(admin.ModelAdmin):
+    """The outbox, read-only: addresses are shown masked, and the only action is to try
+    failed (or waiting) messages again now."""
+
+    list_display = [
+        "created_at",
+        "channel",
+        "masked_address",
+        "recipient",
+        "subject",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "sent_at",
+    ]
+    list_filter = ["status", "channel"]
+    search_fields = ["subject", "recipient__username"]
+    list_select_related = ["recipient"]
+    date_hierarchy = "created_at"
+    fields = readonly_fields = (
+        "channel",
+        "masked_address",
+        "recipient",
+        "subject",
+        "body",
+        "status",
+        "attempts",
+        "last_error",
+        "next_attempt_at",
+        "sent_at",
+        "created_at",
+    )
+    actions = ["retry_now"]
+
+    @admin.display(description=pgettext_lazy("notification", "recipient address"))
+    def masked_address(self, obj: OutboundMessage) -> str:
+        return notify.mask_address(obj.channel, obj.address)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_retry_permission(self, request: HttpRequest) -> bool:
+        opts = self.opts
+        return request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
+
+    @admin.action(description=pgettext_lazy("notification", "Try again now"), permissions=["retry"])
+    def retry_now(self, request: HttpRequest, queryset: QuerySet[OutboundMessage]) -> None:
+        count = notify.retry(queryset)
+        messages.success(
+            request,
+            ngettext(
+                "%(n)d message will be sent again within a minute (sent messages are left alone).",
+                "%(n)d messages will be sent again within a minute (sent messages are left alone).",
+                count,
+            )
+            % {"n": count},
+        )

@@ -6,7 +6,7 @@ import logging
 
 from celery import shared_task
 
-from yiwang.core import calendar
+from yiwang.core import calendar, notify
 
 logger = logging.getLogger(__name__)
 
@@ -23,3 +23,16 @@ def check_calendar_coverage() -> list[int]:
             year,
         )
     return missing
+
+
+@shared_task(name="yiwang.core.tasks.deliver_notifications")
+def deliver_notifications() -> dict[str, int]:
+    """Send the due emails and SMS of the outbox (``yiwang.core.notify``). Claims its rows
+    first, so any number of workers may run it at once."""
+    report = notify.deliver_pending()
+    return {
+        "sent": report.sent,
+        "retrying": report.retrying,
+        "given_up": report.failed,
+        "released": report.released,
+    }

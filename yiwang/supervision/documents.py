@@ -17,17 +17,9 @@ import re
 from typing import Any
 
 from django.conf import settings
-from django.db import models
 from django.template.loader import render_to_string
-from django.utils.translation import gettext_lazy as _
 
-
-class NoticeKind(models.TextChoices):
-    INQUIRY = "inquiry", _("inquiry notice")
-    ACCOUNTABILITY = "accountability", _("accountability notice")
-    URGING = "urging", _("urging notice")
-    RECOMMENDATION = "recommendation", _("supervision recommendation")
-
+from yiwang.supervision.models import NoticeKind
 
 NOTICE_TITLES: dict[str, str] = {
     NoticeKind.INQUIRY.value: "效能问询通知书",

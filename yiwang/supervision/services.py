@@ -514,6 +514,9 @@ def alert_text(alert: Alert, case: Case) -> tuple[str, str]:
 
 
 def _notice_facts(case: Case, alert: Alert) -> str:
+    """What happened, for the notice (which names the item and the case itself)."""
+    from yiwang.supervision.documents import chinese_date
+
     what = {
         Target.ACCEPTANCE: "受理时限（5个工作日）",
         Target.STEP: f"“{alert.subject_name}”环节时限",
@@ -521,10 +524,19 @@ def _notice_facts(case: Case, alert: Alert) -> str:
     }[Target(alert.target)]
     day = timezone.localtime(alert.fire_at).date()
     return (
-        f"你单位承办的“{case.item_version.name}”事项（办件编号 {case.number}），{what}应于"
-        f"{alert.due_date:%Y年%m月%d日}届满，截至{day:%Y年%m月%d日}尚未办结，"
-        f"电子监察系统已于{day:%Y年%m月%d日}亮{Level(alert.level).label}。"
+        f"{what}应于{chinese_date(alert.due_date)}届满，截至{chinese_date(day)}尚未办结，"
+        f"电子监察系统已于{chinese_date(day)}发出{Level(alert.level).label}。"
     )
+
+
+def region_short_name(region: Region) -> str:
+    """The region's name as it leads a document number: 邯郸市 → 邯, 邯山区 → 邯山."""
+    name = region.name
+    for suffix in ("自治州", "自治县", "地区", "新区", "省", "市", "区", "县", "旗", "盟", "州"):
+        if name.endswith(suffix) and len(name) > len(suffix) + 1:
+            name = name[: -len(suffix)]
+            break
+    return name[:1] if region.level <= 3 else name  # a city: one character, as 邯; below: 邯山
 
 
 def _allocate_serials(region_id: int, kind: str, year: int, count: int) -> int:
@@ -558,7 +570,7 @@ def _new_notices(
             _kind, case, alert, facts, requirement, reply_by = specs[i]
             serial = first + offset
             notices[i] = Notice(
-                number=notice_number(kind, case.region.name[:1], yr, serial),
+                number=notice_number(kind, region_short_name(case.region), yr, serial),
                 kind=kind,
                 serial=serial,
                 year=yr,

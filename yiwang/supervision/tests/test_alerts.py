@@ -152,14 +152,14 @@ def test_bad_explanations_and_conclusions_change_nothing(
 @pytest.mark.django_db
 def test_a_card_notice_is_rendered_numbered_and_recorded_in_the_ledger(yellow):
     notice = Notice.objects.get()
-    assert notice.number == "邯效问〔2025〕1号"
+    assert notice.number == "邯山效问〔2025〕1号"
     assert notice.sha256 == ""  # the sweep numbers it; the PDF comes after
     assert services.issue_pending_notices() == 1
     notice.refresh_from_db()
     text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(notice.pdf.read())).pages)
     compact = text.replace(" ", "").replace("\n", "")
     assert "效能问询通知书" in compact
-    assert "邯效问〔2025〕1号" in compact
+    assert "邯山效问〔2025〕1号" in compact
     assert "邯山区市场监督管理局" in compact
     assert yellow.case.number in compact
     event = CaseEvent.objects.filter(case=yellow.case).order_by("-seq").first()
@@ -187,5 +187,5 @@ def test_a_supervisor_issues_a_notice_by_hand_only_in_scope(yellow, county_super
         case=case,
         facts="该局多件办件超期，建议优化审批流程。",
     )
-    assert notice.number.startswith("邯监建〔") and notice.number.endswith("〕1号")
+    assert notice.number.startswith("邯山监建〔") and notice.number.endswith("〕1号")
     assert notice.sha256 and CaseEvent.objects.filter(case=case).count() == before + 1
