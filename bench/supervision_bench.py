@@ -20,8 +20,11 @@ without DATABASE_URL it runs on a throw-away SQLite file. Prints figures; not a 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import datetime as dt
+import io
 import os
+import pstats
 import secrets
 import statistics
 import sys
@@ -127,6 +130,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--open", type=int, default=1_000_000, help="open cases (default 1,000,000)")
     parser.add_argument("--due", type=int, default=10_000, help="of which due at the sweep (default 10,000)")
+    parser.add_argument(
+        "--profile", action="store_true", help="profile the sweep with cards and print hot spots"
+    )
     args = parser.parse_args()
     with throwaway_database() as where:
         import django
@@ -170,7 +176,15 @@ def main() -> None:
             f"sweep with nothing due: median {statistics.median(times) * 1000:.1f} ms of 5 "
             f"(min {min(times) * 1000:.1f} ms); {report.watches} watches read"
         )
+        profiler = cProfile.Profile() if args.profile else None
+        if profiler:
+            profiler.enable()
         wall, cpu, report = timed_sweep(SWEEP_AT)
+        if profiler:
+            profiler.disable()
+            out = io.StringIO()
+            pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(25)
+            print(out.getvalue())
         print(f"sweep with {args.due:,} due: {wall:.2f} s wall, {cpu:.2f} s CPU — {report}")
         wall, cpu, report = timed_sweep(SWEEP_AT)
         print(f"the same sweep again: {wall * 1000:.1f} ms, {report.alerts} alerts raised")

@@ -623,7 +623,6 @@ def sweep(at: dt.datetime | None = None, *, batch: int = 500, notify: bool = Tru
 
 
 def _sweep_batch(watches: list[Watch], at: dt.datetime, report: SweepReport, *, notify: bool) -> None:
-    from yiwang.core.notify import Message, send
 
     case_ids = [w.case_id for w in watches]
     raised: dict[int, set[tuple[str, str]]] = {}
@@ -691,23 +690,67 @@ def _sweep_batch(watches: list[Watch], at: dt.datetime, report: SweepReport, *, 
     if specs:
         report.notices += len(_new_notices(specs, at=at, user=None))
     if notify:
-        handler_of = {w.case_id: w.handler_id for w in watches}
-        people: dict[tuple[int, str, int | None], list[AbstractBaseUser]] = {}
-        messages = []
-        for alert in created:
-            case = alert.case
-            key = (case.department_id, case.region.path, handler_of.get(case.pk))
-            if key not in people:
-                people[key] = recipients(department_id=key[0], region_path=key[1], handler_id=key[2])
-            subject, body = alert_text(alert, case)
-            link = reverse("supervision:alert", args=[alert.pk])
-            for user in people[key]:
+        report.messages += _notify(created, {w.case_id: w.handler_id for w in watches})
+
+
+DIGEST_FROM = 4  # a person with this many new alerts in one sweep gets one summary instead
+DIGEST_LINES = 20
+
+
+def _notify(created: Sequence[Alert], handler_of: Mapping[int, int | None]) -> int:
+    """Tell the handler, the head and the supervisors: one message per alert, or one
+    summary per person when a sweep brings them many (a head is not sent 500 SMS)."""
+    from yiwang.core.notify import Message, send
+
+    people: dict[tuple[int, str, int | None], list[AbstractBaseUser]] = {}
+    per_user: dict[int, tuple[AbstractBaseUser, list[Alert]]] = {}
+    for alert in created:
+        case = alert.case
+        key = (case.department_id, case.region.path, handler_of.get(case.pk))
+        if key not in people:
+            people[key] = recipients(department_id=key[0], region_path=key[1], handler_id=key[2])
+        for user in people[key]:
+            per_user.setdefault(user.pk, (user, []))[1].append(alert)
+    messages = []
+    for user, alerts in per_user.values():
+        if len(alerts) < DIGEST_FROM:
+            for alert in alerts:
+                subject, body = alert_text(alert, alert.case)
+                link = reverse("supervision:alert", args=[alert.pk])
                 messages.append(
                     Message(
                         recipient=user, subject=subject, body=body, link=link, kind=f"alert.{alert.level}"
                     )
                 )
-        report.messages += send(messages)
+            continue
+        counts: dict[str, int] = {}
+        for alert in alerts:
+            counts[alert.level] = counts.get(alert.level, 0) + 1
+        levels = "、".join(
+            f"{Level(k).label} {v}"
+            for k, v in sorted(counts.items(), key=lambda kv: -rules.LEVEL_ORDER[Level(kv[0])])
+        )
+        subject = _("%(n)d new alerts on cases you handle or oversee: %(levels)s") % {
+            "n": len(alerts),
+            "levels": levels,
+        }
+        lines = [
+            f"{alert.case.number}  {Level(alert.level).label}  {alert.case.item_version.name}  "
+            + _("due %(due)s") % {"due": alert.due_date.isoformat()}
+            for alert in alerts[:DIGEST_LINES]
+        ]
+        if len(alerts) > DIGEST_LINES:
+            lines.append(_("… and %(n)d more.") % {"n": len(alerts) - DIGEST_LINES})
+        messages.append(
+            Message(
+                recipient=user,
+                subject=subject,
+                body="\n".join(lines),
+                link=reverse("supervision:alerts") + "?status=raised",
+                kind="alert.digest",
+            )
+        )
+    return send(messages)
 
 
 # --------------------------------------------------------------------------- what-if replay

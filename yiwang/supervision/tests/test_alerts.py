@@ -189,3 +189,23 @@ def test_a_supervisor_issues_a_notice_by_hand_only_in_scope(yellow, county_super
     )
     assert notice.number.startswith("邯山监建〔") and notice.number.endswith("〕1号")
     assert notice.sha256 and CaseEvent.objects.filter(case=case).count() == before + 1
+
+
+@pytest.mark.django_db
+def test_many_alerts_in_one_sweep_reach_each_person_as_one_summary(
+    food_licence, window_user, handler_user, county_supervisor, department_head
+):
+    services.ruleset_assign(rule_set=RuleSet.objects.get(code=ROOM))
+    numbers = []
+    for _ in range(5):
+        case = file_case(food_licence, window_user)
+        cases.case_accept(case=case, user=window_user, at=at("2025-09-26", "10:00"))
+        numbers.append(case.number)
+    services.sweep(at("2025-10-17", "08:00"))
+    assert Alert.objects.count() == 5
+    head = Notification.objects.get(recipient=department_head)
+    assert head.kind == "alert.digest" and head.link == "/supervision/alerts/?status=raised"
+    assert all(number in head.body for number in numbers)
+    # The window operator accepted them all: the last to act, so told too, once.
+    assert Notification.objects.filter(recipient=window_user).count() == 1
+    assert Notification.objects.count() == 3
