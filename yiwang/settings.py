@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "yiwang.org",
     "yiwang.catalog",
     "yiwang.cases",
+    "yiwang.supervision",
     "yiwang.portal",
     "yiwang.api",
     "yiwang.demo",
@@ -106,6 +107,11 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "Asia/Shanghai"
+
+# Electronic supervision: the unit printed on notices ({region} is the case's region) and
+# the working days a department has to reply to one.
+SUPERVISION_ISSUING_UNIT: str = env.str("SUPERVISION_ISSUING_UNIT", default="{region}政务服务中心电子监察室")
+SUPERVISION_REPLY_WORKDAYS: int = env.int("SUPERVISION_REPLY_WORKDAYS", default=3)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -15,6 +15,7 @@ urlpatterns = [
     path("work/inbox/", include("yiwang.core.urls")),
     path("work/", include("yiwang.cases.urls")),
     path("progress/", include("yiwang.cases.public_urls")),
+    path("supervision/", include("yiwang.supervision.urls")),
     path("", include("yiwang.portal.urls")),
 ]
 

@@ -26,4 +26,6 @@ class PeriodicTask:
 PERIODIC_TASKS: list[PeriodicTask] = [
     PeriodicTask("yiwang.core.tasks.check_calendar_coverage", every_seconds=6 * 3600),
     PeriodicTask("yiwang.core.tasks.deliver_notifications", every_seconds=60),
+    PeriodicTask("yiwang.supervision.tasks.sweep", every_seconds=60),
+    PeriodicTask("yiwang.supervision.tasks.issue_notices", every_seconds=60),
 ]

@@ -99,6 +99,10 @@ class Command(BaseCommand):
         if result.cases is not None:
             for line in case_lines(result.cases):
                 self.stdout.write(line)
+        if result.alerts:
+            self.stdout.write(
+                _("%(n)d warnings and cards raised on the demo cases (see /supervision/).") % {"n": result.alerts}
+            )
         self.stdout.write("")
         self.stdout.write(
             _("Demo logins (the password of every account is %(password)s; sign in at /admin/):")
