@@ -162,7 +162,10 @@ def ruleset_publish(*, version: RuleSetVersion, user: User | None = None) -> Rul
     version = RuleSetVersion.objects.select_for_update().get(pk=version.pk)
     if version.is_published:
         raise SupervisionError(_("This version is already published."), SupervisionErrorCode.IMMUTABLE)
-    errors = rules.ladder_errors(_stage_rules(version.stages.all()))
+    stage_rules = _stage_rules(version.stages.all())
+    if not stage_rules:
+        raise SupervisionError(_("A rule set version needs at least one stage."), SupervisionErrorCode.BAD_RULES)
+    errors = rules.ladder_errors(stage_rules)
     if errors:
         raise SupervisionError(" ".join(errors), SupervisionErrorCode.BAD_RULES)
     RuleSetVersion.objects.filter(pk=version.pk).update(

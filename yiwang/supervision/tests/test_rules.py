@@ -148,3 +148,13 @@ def test_an_assignment_needs_one_scope_and_a_published_version(county, market_de
     services.ruleset_assign(rule_set=three, region=county)
     services.ruleset_assign(rule_set=RuleSet.objects.get(code=ROOM), region=county)
     assert RuleAssignment.objects.get(region=county).rule_set.code == ROOM
+
+
+@pytest.mark.django_db
+def test_an_empty_draft_cannot_be_published():
+    rule_set = RuleSet.objects.create(code="county", name="县级规则")
+    draft = RuleSetVersion.objects.create(rule_set=rule_set, number=1)
+    with pytest.raises(services.SupervisionError), translation.override("en"):
+        services.ruleset_publish(version=draft)
+    draft.refresh_from_db()
+    assert not draft.is_published
