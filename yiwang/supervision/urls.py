@@ -1,0 +1,21 @@
+"""The supervision console, under /supervision/."""
+
+from django.urls import URLPattern, URLResolver, path
+
+from yiwang.supervision import views
+
+app_name = "supervision"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.console, name="console"),
+    path("cases/<str:number>/", views.case_page, name="case"),
+    path("cases/<str:number>/notices/", views.notice_issue, name="notice_issue"),
+    path("alerts/", views.alerts, name="alerts"),
+    path("alerts/<int:pk>/", views.alert_page, name="alert"),
+    path("alerts/<int:pk>/explain/", views.alert_explain, name="alert_explain"),
+    path("alerts/<int:pk>/conclude/", views.alert_conclude, name="alert_conclude"),
+    path("notices/<int:pk>.pdf", views.notice_pdf, name="notice_pdf"),
+    path("irregularities/", views.irregularities, name="irregularities"),
+    path("screen/", views.dashboard, name="dashboard"),
+    path("screen/data.json", views.dashboard_data, name="dashboard_data"),
+]
