@@ -218,7 +218,10 @@ def _rewatch_later(**scope: int | None) -> None:
     background task: a global change may cover a million cases)."""
     from yiwang.supervision import tasks
 
-    transaction.on_commit(lambda: tasks.rewatch.delay(**scope))
+    if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
+        transaction.on_commit(lambda: tasks.rewatch(**scope))  # in-process: no task machinery
+    else:
+        transaction.on_commit(lambda: tasks.rewatch.delay(**scope))
 
 
 def install_presets() -> list[RuleSet]:
@@ -714,6 +717,14 @@ def _notify(created: Sequence[Alert], handler_of: Mapping[int, int | None]) -> i
             people[key] = recipients(department_id=key[0], region_path=key[1], handler_id=key[2])
         for user in people[key]:
             per_user.setdefault(user.pk, (user, []))[1].append(alert)
+    told: dict[int, int] = {}
+    for _user, alerts in per_user.values():
+        for alert in alerts:
+            told[alert.pk] = told.get(alert.pk, 0) + 1
+    AlertAction.objects.bulk_create(
+        AlertAction(alert=alert, action="notified", at=alert.raised_at, note=str(told.get(alert.pk, 0)))
+        for alert in created
+    )
     messages = []
     for user, alerts in per_user.values():
         if len(alerts) < DIGEST_FROM:
