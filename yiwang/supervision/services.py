@@ -164,7 +164,9 @@ def ruleset_publish(*, version: RuleSetVersion, user: User | None = None) -> Rul
         raise SupervisionError(_("This version is already published."), SupervisionErrorCode.IMMUTABLE)
     stage_rules = _stage_rules(version.stages.all())
     if not stage_rules:
-        raise SupervisionError(_("A rule set version needs at least one stage."), SupervisionErrorCode.BAD_RULES)
+        raise SupervisionError(
+            _("A rule set version needs at least one stage."), SupervisionErrorCode.BAD_RULES
+        )
     errors = rules.ladder_errors(stage_rules)
     if errors:
         raise SupervisionError(" ".join(errors), SupervisionErrorCode.BAD_RULES)
@@ -628,6 +630,16 @@ def sweep(at: dt.datetime | None = None, *, batch: int = 500, notify: bool = Tru
     return report
 
 
+def _save_next(watches: Sequence[Watch]) -> None:
+    """Store each watch's new ``next_at``: one UPDATE per distinct moment (a batch shares
+    few), far cheaper than one CASE WHEN per row."""
+    by_moment: dict[dt.datetime | None, list[int]] = {}
+    for watch in watches:
+        by_moment.setdefault(watch.next_at, []).append(watch.case_id)
+    for moment, ids in by_moment.items():
+        Watch.objects.filter(case_id__in=ids).update(next_at=moment)
+
+
 def _sweep_batch(watches: list[Watch], at: dt.datetime, report: SweepReport, *, notify: bool) -> None:
 
     case_ids = [w.case_id for w in watches]
@@ -664,7 +676,7 @@ def _sweep_batch(watches: list[Watch], at: dt.datetime, report: SweepReport, *, 
                 )
             )
             notice_kinds.append(f.notice_kind)
-    Watch.objects.bulk_update(watches, ["next_at"])
+    _save_next(watches)
     _detect_batch([w.case for w in watches], at)
     if not new_alerts:
         return
