@@ -277,6 +277,12 @@ class CaseDetail:
     can_issue: bool
     current_step: str = ""
 
+    @property
+    def days_over(self) -> int:
+        """Days past the limit (0 when within it)."""
+        left = self.deadlines.left
+        return -left if left is not None and left < 0 else 0
+
 
 def case_for(user: Any, number: str) -> Case | None:
     """The case with this number if the user supervises or leads its scope, else None."""

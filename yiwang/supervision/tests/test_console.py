@@ -354,6 +354,7 @@ def test_the_console_takes_constant_queries(
             count_queries(client, "/supervision/?light=red&department=&item=食品"),
             count_queries(client, "/supervision/alerts/"),
             count_queries(client, "/supervision/irregularities/"),
+            count_queries(client, "/supervision/screen/data.json"),
         ]
 
     make(5, 0)
@@ -767,3 +768,21 @@ def test_the_console_writes_nothing_to_cases(lights: Any, supervisor: Any, handl
         )
         assert escalated.status_code == 302
     assert _writes_to_cases(captured.captured_queries) == []
+
+
+def test_issuing_a_notice_writes_only_its_ledger_event(lights: Any, supervisor: Any) -> None:
+    case = lights[Light.YELLOW]
+    client = as_user(supervisor)
+    with CaptureQueriesContext(connection) as captured:
+        issued = client.post(
+            f"/supervision/cases/{case.number}/notices/",
+            {"notice-kind": "recommendation", "notice-facts": "多次超期，建议整改。"},
+        )
+        assert issued.status_code == 302
+    writes = _writes_to_cases(captured.captured_queries)
+    assert len(writes) == 2
+    assert re.match(r'\s*INSERT INTO "cases_caseevent"', writes[0])
+    # the case row only moves its ledger head on
+    assert re.match(
+        r'\s*UPDATE "cases_case" SET "last_seq" = .*, "last_hash" = .*, "updated_at" = .* WHERE', writes[1]
+    )

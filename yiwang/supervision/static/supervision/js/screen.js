@@ -77,7 +77,15 @@
           label: { color: TEXT, formatter: "{b}\n{c}", fontSize: 13 },
           itemStyle: { borderColor: "#0b1a33", borderWidth: 2 },
           data: data.lights.map(function (l) {
-            return { name: l.label, value: l.count, itemStyle: { color: COLOURS[l.key] } };
+            // A light no case shows stays in the legend but puts no label on the ring.
+            var empty = l.count === 0;
+            return {
+              name: l.label,
+              value: l.count,
+              itemStyle: { color: COLOURS[l.key] },
+              label: { show: !empty },
+              labelLine: { show: !empty }
+            };
           })
         }
       ]
@@ -115,7 +123,7 @@
         return {
           name: s.label,
           type: "line",
-          smooth: true,
+          smooth: false,
           symbolSize: 5,
           lineStyle: { width: 2 },
           itemStyle: { color: COLOURS[s.key] },
