@@ -21,6 +21,15 @@ def uploads_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory) -> N
 
 
 @pytest.fixture(autouse=True)
+def fresh_supervision_caches() -> None:
+    """Supervision caches which rule set version applies for up to a minute per process;
+    a rolled-back test's versions must not leak into the next test."""
+    from yiwang.supervision import services
+
+    services.forget_caches()
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings: Any) -> None:
     """Argon2 is slow on purpose; tests create many accounts and test behaviour, not
     hashing (the production hasher list is unchanged and tested in core)."""

@@ -92,6 +92,7 @@ def _base_context(request: HttpRequest, tab: str) -> dict[str, Any]:
     return {
         "tab": tab,
         "can_intake": scope.has_role(Role.WINDOW_OPERATOR),
+        "can_supervise": scope.has_role(Role.SUPERVISOR) or scope.has_role(Role.LEADER),
         "staff": staff_of(request.user),
     }
 

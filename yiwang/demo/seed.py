@@ -108,6 +108,7 @@ def seed_demo(*, cases: int = demo_cases.DEMO_CASES) -> SeedResult:
 def _seed_rules(regions: dict[str, Region]) -> None:
     """丛台区 watches its cases with the three-stage ladder (warning, yellow, red); the rest
     of the city with the supervision room's (the default attached everywhere)."""
+    supervision.install_presets()  # shipped with a migration; back if someone removed them
     congtai = regions[data.CONGTAI]
     if not RuleAssignment.objects.filter(region=congtai).exists():
         supervision.ruleset_assign(rule_set=RuleSet.objects.get(code=THREE_STAGE), region=congtai)

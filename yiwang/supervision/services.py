@@ -253,6 +253,13 @@ def forget_rules() -> None:
     _rules_cache.clear()
 
 
+def forget_caches() -> None:
+    """Drop every per-process cache of supervision (rules, fee standards, region paths)."""
+    _rules_cache.clear()
+    _FEES.clear()
+    _PATHS.clear()
+
+
 @receiver([post_save, post_delete], sender=RuleAssignment)
 @receiver([post_save, post_delete], sender=RuleSetVersion)
 def _rules_changed(**kwargs: Any) -> None:
@@ -1019,7 +1026,7 @@ def issue_pdf(notice: Notice) -> Notice:
 
     with transaction.atomic():
         notice = (
-            Notice.objects.select_for_update()
+            Notice.objects.select_for_update(of=("self",))  # the case is optional: an outer join
             .select_related("case", "department", "case__item_version")
             .get(pk=notice.pk)
         )
