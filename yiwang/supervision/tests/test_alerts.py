@@ -81,7 +81,12 @@ def test_the_department_explains_and_the_supervisor_accepts(yellow, handler_user
     services.alert_conclude(alert=yellow, user=county_supervisor.user, verdict="accept", note="情况属实")
     yellow.refresh_from_db()
     assert yellow.status == AlertStatus.ACCEPTED
-    assert list(yellow.actions.values_list("action", flat=True)) == ["raised", "notified", "explained", "accept"]
+    assert list(yellow.actions.values_list("action", flat=True)) == [
+        "raised",
+        "notified",
+        "explained",
+        "accept",
+    ]
 
 
 @pytest.mark.django_db

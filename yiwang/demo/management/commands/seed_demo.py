@@ -101,7 +101,8 @@ class Command(BaseCommand):
                 self.stdout.write(line)
         if result.alerts:
             self.stdout.write(
-                _("%(n)d warnings and cards raised on the demo cases (see /supervision/).") % {"n": result.alerts}
+                _("%(n)d warnings and cards raised on the demo cases (see /supervision/).")
+                % {"n": result.alerts}
             )
         self.stdout.write("")
         self.stdout.write(
