@@ -61,7 +61,7 @@ class ImmutableError(Exception):
 
 
 class RuleSet(models.Model):
-    code = models.SlugField(_("code"), max_length=40, unique=True)
+    code = models.SlugField(pgettext_lazy("rule set", "code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=100)
     description = models.TextField(_("description"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -124,7 +124,7 @@ class Stage(models.Model):
         RuleSetVersion, verbose_name=_("rule set version"), on_delete=models.CASCADE, related_name="stages"
     )
     target = models.CharField(_("deadline watched"), max_length=12, choices=Target.choices)
-    level = models.CharField(_("level"), max_length=8, choices=Level.choices)
+    level = models.CharField(pgettext_lazy("alert", "level"), max_length=8, choices=Level.choices)
     anchor = models.CharField(_("fires"), max_length=16, choices=Anchor.choices)
     workdays = models.PositiveSmallIntegerField(_("working days"))
     percent = models.PositiveSmallIntegerField(
@@ -284,8 +284,8 @@ class Alert(models.Model):
     target = models.CharField(_("deadline"), max_length=12, choices=Target.choices)
     subject_key = models.CharField(_("subject"), max_length=40)
     subject_name = models.CharField(_("step"), max_length=100, blank=True)
-    level = models.CharField(_("level"), max_length=8, choices=Level.choices)
-    due_date = models.DateField(_("due date"))
+    level = models.CharField(pgettext_lazy("alert", "level"), max_length=8, choices=Level.choices)
+    due_date = models.DateField(pgettext_lazy("alert", "due date"))
     fire_at = models.DateTimeField(_("due to fire at"))
     raised_at = models.DateTimeField(_("raised at"))
     rule_version = models.ForeignKey(
@@ -373,7 +373,7 @@ class Irregularity(models.Model):
     region = models.ForeignKey(
         Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="irregularities"
     )
-    code = models.CharField(_("code"), max_length=24)
+    code = models.CharField(pgettext_lazy("irregularity", "detector"), max_length=24)
     key = models.CharField(_("instance"), max_length=40)
     severity = models.CharField(_("severity"), max_length=8)
     explanation = models.TextField(_("explanation"))
