@@ -415,7 +415,9 @@ class Notice(models.Model):
     scope_region_field = "region"
     scope_department_field = "department"
 
-    number = models.CharField(_("number"), max_length=40, unique=True)
+    # Unique with its issuing region (see the constraint): two counties of one name may
+    # print the same number, as their 电子监察室 are different units.
+    number = models.CharField(_("number"), max_length=40, db_index=True)
     kind = models.CharField(_("kind"), max_length=16, choices=NoticeKind.choices)
     serial = models.PositiveIntegerField(_("serial"))
     year = models.PositiveSmallIntegerField(_("year"))

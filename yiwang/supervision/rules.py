@@ -35,6 +35,9 @@ from yiwang.core import calendar
 from yiwang.supervision.models import LEVEL_ORDER, Anchor, Level, Target
 
 ACCEPTANCE_LIMIT = 5
+# Ladders are checked for every limit up to this many days (a year: longer than any
+# promised limit with its extension), so a percentage rung can never overtake another.
+MAX_LIMIT_CHECKED = 366
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,7 @@ class Subject:
     name: str
     due: dt.date
     limit: int
+    unit: str = calendar.WORKING_DAYS  # the unit of ``limit`` (an item may count natural days)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -73,6 +77,7 @@ class Subject:
             "name": self.name,
             "due": self.due.isoformat(),
             "limit": self.limit,
+            "unit": self.unit,
         }
 
     @classmethod
@@ -83,6 +88,7 @@ class Subject:
             data.get("name", ""),
             dt.date.fromisoformat(data["due"]),
             int(data["limit"]),
+            data.get("unit", calendar.WORKING_DAYS),
         )
 
 
@@ -106,10 +112,15 @@ def _remaining_day(due: dt.date, n: int) -> dt.date:
 
 def fire_day(stage: StageRule, subject: Subject, previous: dt.date | None) -> dt.date | None:
     if stage.anchor == Anchor.REMAINING:
-        n = stage.workdays
+        day = _remaining_day(subject.due, stage.workdays)
         if stage.percent:
-            n = max(n, math.ceil(subject.limit * stage.percent / 100))
-        return _remaining_day(subject.due, n)
+            share = math.ceil(subject.limit * stage.percent / 100)  # in the limit's own unit
+            if subject.unit == calendar.WORKING_DAYS:
+                by_share = _remaining_day(subject.due, share)
+            else:
+                by_share = subject.due - dt.timedelta(days=max(share, 1) - 1)
+            day = min(day, by_share)  # whichever comes first
+        return day
     if stage.anchor == Anchor.OVERDUE:
         return subject.due if stage.workdays == 0 else calendar.add_workdays(subject.due, stage.workdays)
     if stage.anchor == Anchor.AFTER_PREVIOUS:
@@ -178,11 +189,11 @@ def subjects_of(view: CaseView, template: Template, step_seq: int | None) -> lis
         ]
     subjects: list[Subject] = []
     if d.due_date is not None:
-        subjects.append(Subject(Target.CASE, "case", "", d.due_date, d.limit))
+        subjects.append(Subject(Target.CASE, "case", "", d.due_date, d.limit, template.unit))
     if view.state == CaseState.IN_PROGRESS and d.step_due_date is not None and view.step_index is not None:
         step = template.middle[view.step_index]
         key = f"step:{view.step_index}:{step_seq or 0}"
-        subjects.append(Subject(Target.STEP, key, step.name, d.step_due_date, step.limit))
+        subjects.append(Subject(Target.STEP, key, step.name, d.step_due_date, step.limit, template.unit))
     return subjects
 
 
@@ -253,7 +264,7 @@ def ladder_errors(stages: Sequence[StageRule]) -> list[str]:
                 % {"stage": f"{Target(target).label} · {Level(rungs[0].level).label}"}
             )
             continue
-        for limit in range(1, 121):
+        for limit in range(1, MAX_LIMIT_CHECKED + 1):
             previous: int | None = None
             prev_level = ""
             broken = False

@@ -35,7 +35,7 @@ from yiwang.cases.services import case_record_notice, extension_cap, template_fo
 from yiwang.cases.workflow import EMPTY, CaseView, Template, TransitionError, apply_event
 from yiwang.catalog.models import ItemVersion
 from yiwang.org.models import Department, Region, Role, RoleAssignment
-from yiwang.org.permissions import can_act, staff_of
+from yiwang.org.permissions import can_act, scope_of, staff_of
 from yiwang.supervision import rules
 from yiwang.supervision.models import (
     Alert,
@@ -58,6 +58,12 @@ from yiwang.supervision.presets import DEFAULT_GLOBAL, PRESETS
 logger = logging.getLogger(__name__)
 
 User = AbstractBaseUser | AnonymousUser
+
+# Roles whose events make their author the case's handler (never the applicant, a
+# supervisor or the parallel-approval machinery).
+HANDLER_ROLES = frozenset(
+    {Role.WINDOW_OPERATOR, Role.HANDLER, Role.REVIEWER, Role.APPROVER, Role.LEADER, Role.MAINTAINER}
+)
 
 OPEN_STATES = (
     CaseState.SUBMITTED,
@@ -245,7 +251,6 @@ def install_presets() -> list[RuleSet]:
 
 # --------------------------------------------------------------------------- which ladder applies
 
-_RULES_TTL = 60.0
 _rules_cache: dict[str, Any] = {}
 
 
@@ -266,11 +271,25 @@ def _rules_changed(**kwargs: Any) -> None:
     forget_rules()
 
 
+def _stamp() -> tuple[Any, ...]:
+    """One cheap query that changes whenever a version is published or an assignment is
+    made or replaced, in any process."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT COUNT(*) FROM supervision_rulesetversion WHERE published_at IS NOT NULL),"
+            " (SELECT MAX(id) FROM supervision_rulesetversion WHERE published_at IS NOT NULL),"
+            " (SELECT COUNT(*) FROM supervision_ruleassignment),"
+            " (SELECT MAX(id) FROM supervision_ruleassignment)"
+        )
+        return tuple(cursor.fetchone())
+
+
 def _snapshot() -> dict[str, Any]:
-    """Assignments and current versions, cached per process for a minute (rule changes
-    in this process clear it at once)."""
+    """Assignments and current versions, kept per process while the rule tables' stamp is
+    unchanged: a rule published or attached by another process is seen at its next event."""
+    stamp = _stamp()
     snap = _rules_cache.get("snapshot")
-    if snap is not None and time.monotonic() - snap["at"] < _RULES_TTL:
+    if snap is not None and snap["stamp"] == stamp:
         return snap
     current: dict[int, int] = {}
     for rule_set_id, version_id in (
@@ -293,7 +312,7 @@ def _snapshot() -> dict[str, Any]:
         else:
             global_set = a.rule_set_id
     snap = {
-        "at": time.monotonic(),
+        "stamp": stamp,
         "current": current,
         "item": by_item,
         "department": by_department,
@@ -378,11 +397,7 @@ def refresh_watch(
         watch.step_seq = event.seq
     elif step_seq is not None:
         watch.step_seq = step_seq
-    if (
-        event is not None
-        and event.actor_id is not None
-        and event.role not in ("", Role.SUPERVISOR, "parallel")
-    ):
+    if event is not None and event.actor_id is not None and event.role in HANDLER_ROLES:
         watch.handler_id = event.actor_id
     subjects = rules.subjects_of(view, template, watch.step_seq)
     watch.subjects = [s.to_json() for s in subjects]
@@ -406,6 +421,9 @@ def rewatch(cases: Iterable[Case]) -> int:
     n = 0
     for case in cases:
         with transaction.atomic():
+            # Lock as the case services do, so an event recorded meanwhile is not overwritten
+            # by a watch computed from the events before it.
+            case = Case.objects.select_for_update().get(pk=case.pk)
             template = template_for(case.item_version_id)
             view = EMPTY
             step_seq = None
@@ -427,6 +445,8 @@ def rewatch_scope(
 ) -> int:
     """Recompute the watches of open cases a rule change may affect."""
     qs = Case.objects.filter(state__in=OPEN_STATES).select_related("region")
+    if rule_set_id is not None:
+        qs = qs.filter(watch__rule_version__rule_set_id=rule_set_id)
     if item is not None:
         qs = qs.filter(item=item)
     elif department is not None:
@@ -439,10 +459,8 @@ def rewatch_scope(
 # --------------------------------------------------------------------------- recipients
 
 
-def recipients(*, department_id: int, region_path: str, handler_id: int | None) -> list[AbstractBaseUser]:
-    """The handler, the department's head(s) and the supervisors whose scope covers it."""
-    from django.contrib.auth import get_user_model
-
+def overseers(*, department_id: int, region_path: str) -> list[AbstractBaseUser]:
+    """The department's head(s) and the supervisors whose scope covers it."""
     rows = (
         RoleAssignment.objects.filter(staff__is_active=True, staff__user__is_active=True)
         .filter(
@@ -457,10 +475,6 @@ def recipients(*, department_id: int, region_path: str, handler_id: int | None) 
         if row.region is not None and not region_path.startswith(row.region.path):
             continue
         users[row.staff.user.pk] = row.staff.user
-    if handler_id is not None and handler_id not in users:
-        handler = get_user_model().objects.filter(pk=handler_id, is_active=True).first()
-        if handler is not None:
-            users[handler.pk] = handler
     return list(users.values())
 
 
@@ -570,6 +584,7 @@ def _new_notices(
     *,
     at: dt.datetime,
     user: User | None,
+    region: Region | None = None,
 ) -> list[Notice]:
     """Number and save notices (kind, case, alert, facts, requirement, reply_by), PDFs later."""
     from yiwang.supervision.documents import default_requirement, notice_number
@@ -577,7 +592,7 @@ def _new_notices(
     groups: dict[tuple[int, str, int], list[int]] = {}
     year = timezone.localtime(at).year
     for i, (kind, case, *_rest) in enumerate(specs):
-        groups.setdefault((case.region_id, kind, year), []).append(i)
+        groups.setdefault(((region or case.region).pk, kind, year), []).append(i)
     notices: list[Notice | None] = [None] * len(specs)
     for (region_id, kind, yr), indexes in groups.items():
         first = _allocate_serials(region_id, kind, yr, len(indexes))
@@ -585,7 +600,7 @@ def _new_notices(
             _kind, case, alert, facts, requirement, reply_by = specs[i]
             serial = first + offset
             notices[i] = Notice(
-                number=notice_number(kind, region_short_name(case.region), yr, serial),
+                number=notice_number(kind, region_short_name(region or case.region), yr, serial),
                 kind=kind,
                 serial=serial,
                 year=yr,
@@ -593,7 +608,7 @@ def _new_notices(
                 department_id=case.department_id,
                 case=case,
                 alert=alert,
-                issuing_unit=issuing_unit(case.region),
+                issuing_unit=issuing_unit(region or case.region),
                 facts=facts,
                 requirement=requirement or default_requirement(kind, reply_by),
                 reply_by=reply_by,
@@ -725,16 +740,24 @@ DIGEST_LINES = 20
 def _notify(created: Sequence[Alert], handler_of: Mapping[int, int | None]) -> int:
     """Tell the handler, the head and the supervisors: one message per alert, or one
     summary per person when a sweep brings them many (a head is not sent 500 SMS)."""
+    from django.contrib.auth import get_user_model
+
     from yiwang.core.notify import Message, send
 
-    people: dict[tuple[int, str, int | None], list[AbstractBaseUser]] = {}
+    over: dict[tuple[int, str], list[AbstractBaseUser]] = {}
+    handler_ids = {h for a in created if (h := handler_of.get(a.case_id)) is not None}
+    handlers = {u.pk: u for u in get_user_model().objects.filter(pk__in=handler_ids, is_active=True)}
     per_user: dict[int, tuple[AbstractBaseUser, list[Alert]]] = {}
     for alert in created:
         case = alert.case
-        key = (case.department_id, case.region.path, handler_of.get(case.pk))
-        if key not in people:
-            people[key] = recipients(department_id=key[0], region_path=key[1], handler_id=key[2])
-        for user in people[key]:
+        key = (case.department_id, case.region.path)
+        if key not in over:
+            over[key] = overseers(department_id=key[0], region_path=key[1])
+        people = {u.pk: u for u in over[key]}
+        handler_id = handler_of.get(case.pk)
+        if handler_id is not None and handler_id in handlers:
+            people.setdefault(handler_id, handlers[handler_id])
+        for user in people.values():
             per_user.setdefault(user.pk, (user, []))[1].append(alert)
     told: dict[int, int] = {}
     for _user, alerts in per_user.values():
@@ -879,7 +902,14 @@ def _of_department(user: User | None, alert: Alert) -> bool:
     staff = staff_of(user)
     if staff is None or not staff.is_active:
         return False
-    return staff.department_id == alert.department_id or can_act(user, alert, Role.LEADER)
+    if staff.department_id == alert.department_id:
+        return True
+    # A head of this department (or of one above it) may explain for it; a leader whose
+    # scope is only a region is not of the department.
+    return any(
+        g.department_ids is not None and alert.department_id in g.department_ids
+        for g in scope_of(user).grants_for([Role.LEADER])
+    )
 
 
 def _record(alert: Alert, action: str, user: User | None, note: str, at: dt.datetime) -> None:
@@ -1011,10 +1041,14 @@ def notice_issue(
             _("The reply date cannot be in the past."), SupervisionErrorCode.BAD_INPUT, "reply_by"
         )
     case = Case.objects.select_related("region", "department", "item_version").get(pk=case.pk)
+    staff = staff_of(user)
+    # Issued by the supervisor's own room: a city supervisor's notice is the city's.
+    region = staff.department.region if staff is not None else case.region
     notice = _new_notices(
         [(kind, case, None, facts, (requirement or "").strip(), reply_by or reply_deadline(now))],
         at=now,
         user=user,
+        region=region,
     )[0]
     return issue_pdf(notice)
 

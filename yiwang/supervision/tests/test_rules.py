@@ -82,7 +82,7 @@ def test_a_bad_version_is_refused_and_nothing_is_saved():
         )
     assert "order warning, yellow card, red card" in raised.value.text
     assert not RuleSetVersion.objects.filter(rule_set=rule_set).exists()
-    with pytest.raises(services.SupervisionError, match="whole numbers"):
+    with pytest.raises(services.SupervisionError, match="whole numbers"), translation.override("en"):
         services.ruleset_new_version(
             rule_set=rule_set,
             stages=[{"target": "case", "level": "red", "anchor": "overdue", "workdays": "x"}],
@@ -143,7 +143,7 @@ def test_an_assignment_needs_one_scope_and_a_published_version(county, market_de
     with pytest.raises(services.SupervisionError):
         services.ruleset_assign(rule_set=three, region=county, department=market_dept)
     empty = RuleSet.objects.create(code="empty", name="空")
-    with pytest.raises(services.SupervisionError, match="no published version"):
+    with pytest.raises(services.SupervisionError, match="no published version"), translation.override("en"):
         services.ruleset_assign(rule_set=empty, region=county)
     services.ruleset_assign(rule_set=three, region=county)
     services.ruleset_assign(rule_set=RuleSet.objects.get(code=ROOM), region=county)

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from yiwang.cases import services as cases
 from yiwang.cases.models import Case, Channel
@@ -230,9 +231,9 @@ def test_replay_reports_what_the_sweeps_raised_and_what_other_rules_would_have(
 
 @pytest.mark.django_db
 def test_replay_command_refuses_a_reversed_period_and_unknown_rules(capsys):
-    with pytest.raises(CommandError, match="after its end"):
+    with pytest.raises(CommandError, match="after its end"), translation.override("en"):
         call_command("supervise", "--replay", "--from", "2025-10-01", "--to", "2025-09-01", "--rules", ROOM)
-    with pytest.raises(CommandError, match="no rule set"):
+    with pytest.raises(CommandError, match="no rule set"), translation.override("en"):
         call_command("supervise", "--replay", "--from", "2025-09-01", "--to", "2025-10-01", "--rules", "nope")
     with pytest.raises(CommandError, match="not a date"):
         call_command("supervise", "--at", "yesterday")
