@@ -10,6 +10,7 @@ an idempotency key of its own, so they too are created once.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.utils import timezone
 
 from yiwang.catalog import services as catalog_services
 from yiwang.catalog.factories import published_item
@@ -99,10 +101,14 @@ def seed_demo(*, cases: int = demo_cases.DEMO_CASES) -> SeedResult:
     case_result = demo_cases.seed_cases(count=cases) if cases > 0 else None
     # The cards the demo cases have earned by now (the sweep raises each once; their
     # notices' PDFs are rendered in the background or when first downloaded).
-    report = supervision.sweep() if cases > 0 else None
-    return SeedResult(
-        logins=logins, item_codes=codes, cases=case_result, alerts=report.alerts if report else 0
-    )
+    alerts = 0
+    if cases > 0:
+        # The cards the demo's history earned, at the moments they fell due, then the sweep
+        # that keeps watching from now on.
+        now = timezone.now()
+        alerts = supervision.backfill(start=now - dt.timedelta(days=120), end=now)
+        alerts += supervision.sweep(now).alerts
+    return SeedResult(logins=logins, item_codes=codes, cases=case_result, alerts=alerts)
 
 
 def _seed_rules(regions: dict[str, Region]) -> None:

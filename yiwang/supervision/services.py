@@ -821,6 +821,9 @@ class ReplayHit:
     level: str
     due: dt.date
     moment: dt.datetime
+    subject_name: str = ""
+    notice_kind: str = ""
+    fire_at: dt.datetime | None = None
 
 
 def replay(
@@ -886,9 +889,70 @@ def _replay_case(
                         f.level,
                         f.subject.due,
                         max(f.moment, event.occurred_at),
+                        f.subject.name,
+                        f.notice_kind,
+                        f.moment,
                     )
                 )
     return hits
+
+
+def backfill(*, start: dt.datetime, end: dt.datetime, cases: Iterable[Case] | None = None) -> int:
+    """Record the alerts each case's ladder raised between ``start`` and ``end``, at the
+    moments they were due, from the ledger: for a region that switches supervision on
+    over cases already under way, or cases imported with their history. Nobody is
+    notified of the past; notices are numbered as of their moment. Idempotent."""
+    if end < start:
+        raise SupervisionError(
+            _("The replay's start (%(start)s) is after its end (%(end)s).")
+            % {"start": start.isoformat(), "end": end.isoformat()},
+            SupervisionErrorCode.BAD_INPUT,
+        )
+    if cases is None:
+        cases = (
+            Case.objects.filter(submitted_at__lte=end)
+            .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=start))
+            .select_related("department", "region", "item_version")
+            .order_by("pk")
+        )
+    made = 0
+    for case in cases:
+        version_id = version_for(
+            item_id=case.item_id, department_id=case.department_id, region_path=_region_path(case)
+        )
+        if version_id is None:
+            continue
+        hits = _replay_case(case, ladder(version_id), start, end)
+        if not hits:
+            continue
+        with transaction.atomic():
+            raised = _raised(case.pk)
+            for hit in hits:
+                if (hit.subject, hit.level) in raised:
+                    continue
+                alert = Alert.objects.create(
+                    case=case,
+                    department_id=case.department_id,
+                    region_id=case.region_id,
+                    target=hit.target,
+                    subject_key=hit.subject,
+                    subject_name=hit.subject_name,
+                    level=hit.level,
+                    due_date=hit.due,
+                    fire_at=hit.fire_at or hit.moment,
+                    raised_at=hit.moment,
+                    rule_version_id=version_id,
+                )
+                AlertAction.objects.create(alert=alert, action="raised", at=hit.moment, note="backfill")
+                if hit.notice_kind:
+                    facts = _notice_facts(case, alert)
+                    _new_notices(
+                        [(hit.notice_kind, case, alert, facts, "", reply_deadline(hit.moment))],
+                        at=hit.moment,
+                        user=None,
+                    )
+                made += 1
+    return made
 
 
 # --------------------------------------------------------------------------- alert lifecycle

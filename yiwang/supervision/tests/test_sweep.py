@@ -249,3 +249,29 @@ def test_supervise_command_sweeps_as_of_a_moment(food_licence, window_user, caps
     assert "1" in out and Alert.objects.get().level == Level.YELLOW
     call_command("supervise", "--at", "2025-10-17T09:00")
     assert Alert.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_backfill_records_past_cards_at_their_moments_once(
+    food_licence, window_user, handler_user, reviewer_user
+):
+    use(THREE_STAGE)
+    case = file_case(food_licence, window_user)
+    cases.case_accept(case=case, user=window_user, at=at("2025-09-26", "10:00"))
+    cases.case_pass_step(case=case, user=handler_user, opinion="ok", at=at("2025-09-29", "10:00"))
+    cases.case_pass_step(case=case, user=reviewer_user, opinion="ok", at=at("2025-09-30", "10:00"))
+    # No sweep ran meanwhile: supervision is switched on afterwards, over this history.
+    call_command("supervise", "--backfill", "--from", "2025-09-01", "--to", "2025-10-19")
+    assert [(m, s, lv) for m, s, lv in raised()] == [
+        ("09-29 00:00", "step", "warning"),
+        ("09-30 00:00", "step", "warning"),
+        ("10-09 00:00", "step", "warning"),
+        ("10-10 00:00", "step", "yellow"),
+        ("10-11 00:00", "step", "red"),
+        ("10-15 00:00", "case", "warning"),
+        ("10-16 00:00", "case", "yellow"),
+        ("10-17 00:00", "case", "red"),
+    ]
+    assert services.backfill(start=at("2025-09-01", "00:00"), end=at("2025-10-20", "00:00")) == 0
+    # The sweep carries on from there without raising any of them again.
+    assert services.sweep(at("2025-10-20", "09:00"), notify=False).alerts == 0

@@ -42,11 +42,23 @@ class Command(BaseCommand):
         parser.add_argument("--to", dest="end", help="end of the replay (date or moment)")
         parser.add_argument("--rules", help="code of the rule set to replay, e.g. room or three-stage")
         parser.add_argument("--rewatch", action="store_true", help="recompute the watch of every open case")
+        parser.add_argument(
+            "--backfill",
+            action="store_true",
+            help="record the alerts each case's rules raised between --from and --to, at their moments",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             if options["replay"]:
                 self._replay(options)
+            elif options["backfill"]:
+                if not (options["start"] and options["end"]):
+                    raise CommandError("--backfill needs --from and --to.")
+                n = services.backfill(
+                    start=_moment(options["start"]), end=_moment(options["end"], end_of_day=True)
+                )
+                self.stdout.write(f"{n} alerts recorded at the moments they fell due; nobody was notified.")
             elif options["rewatch"]:
                 n = services.rewatch_scope()
                 self.stdout.write(f"{n} open cases re-watched.")

@@ -98,7 +98,12 @@
         legend: { top: 0, textStyle: { color: TEXT, fontSize: 13 }, itemWidth: 12, itemHeight: 12 },
         grid: { left: 8, right: 24, top: 36, bottom: 8, containLabel: true },
         xAxis: axis({ type: "value", minInterval: 1 }),
-        yAxis: axis({ type: "category", data: names.slice().reverse(), axisTick: { show: false } }),
+        yAxis: axis({
+          type: "category",
+          data: names.slice().reverse(),
+          axisTick: { show: false },
+          axisLabel: { color: TEXT, fontSize: 12, interval: 0 } // every department named
+        }),
         series: data.departments.series.map(function (s) {
           return {
             name: s.label,
