@@ -400,6 +400,7 @@ class DetectorSetting(models.Model):
     enabled = models.BooleanField(_("enabled"), default=True)
     severity = models.CharField(_("severity"), max_length=8, blank=True)
     params = models.JSONField(_("thresholds"), default=dict, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("detector setting")

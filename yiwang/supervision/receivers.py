@@ -17,7 +17,8 @@ from yiwang.cases.workflow import CaseView, Template
 def on_event(*, case: Case, event: CaseEvent, view: CaseView, template: Template, **kwargs: Any) -> None:
     if event.type in SUPERVISION_EVENTS:
         return
-    from yiwang.supervision.services import detect_case, refresh_watch
+    from yiwang.supervision.services import detect_case, refresh_watch, rules_stamp
 
-    refresh_watch(case=case, view=view, template=template, event=event)
-    detect_case(case=case, only_last=True)
+    stamp = rules_stamp()  # one look at the rule tables serves both
+    refresh_watch(case=case, view=view, template=template, event=event, stamp=stamp)
+    detect_case(case=case, only_last=True, stamp=stamp)

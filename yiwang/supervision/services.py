@@ -271,23 +271,25 @@ def _rules_changed(**kwargs: Any) -> None:
     forget_rules()
 
 
-def _stamp() -> tuple[Any, ...]:
-    """One cheap query that changes whenever a version is published or an assignment is
-    made or replaced, in any process."""
+def rules_stamp() -> tuple[Any, ...]:
+    """One cheap query that changes whenever a version is published, an assignment is
+    made or replaced, or a detector setting changes, in any process."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT (SELECT COUNT(*) FROM supervision_rulesetversion WHERE published_at IS NOT NULL),"
             " (SELECT MAX(id) FROM supervision_rulesetversion WHERE published_at IS NOT NULL),"
             " (SELECT COUNT(*) FROM supervision_ruleassignment),"
-            " (SELECT MAX(id) FROM supervision_ruleassignment)"
+            " (SELECT MAX(id) FROM supervision_ruleassignment),"
+            " (SELECT COUNT(*) FROM supervision_detectorsetting),"
+            " (SELECT MAX(updated_at) FROM supervision_detectorsetting)"
         )
         return tuple(cursor.fetchone())
 
 
-def _snapshot() -> dict[str, Any]:
+def _snapshot(stamp: tuple[Any, ...] | None = None) -> dict[str, Any]:
     """Assignments and current versions, kept per process while the rule tables' stamp is
     unchanged: a rule published or attached by another process is seen at its next event."""
-    stamp = _stamp()
+    stamp = stamp or rules_stamp()
     snap = _rules_cache.get("snapshot")
     if snap is not None and snap["stamp"] == stamp:
         return snap
@@ -323,10 +325,12 @@ def _snapshot() -> dict[str, Any]:
     return snap
 
 
-def version_for(*, item_id: int, department_id: int, region_path: str) -> int | None:
+def version_for(
+    *, item_id: int, department_id: int, region_path: str, stamp: tuple[Any, ...] | None = None
+) -> int | None:
     """The rule set version that applies: item, then department, then the nearest region,
     then the global assignment."""
-    snap = _snapshot()
+    snap = _snapshot(stamp)
     rule_set_id = snap["item"].get(item_id) or snap["department"].get(department_id)
     if rule_set_id is None:
         best = ""
@@ -388,6 +392,7 @@ def refresh_watch(
     template: Template,
     event: CaseEvent | None = None,
     step_seq: int | None = None,
+    stamp: tuple[Any, ...] | None = None,
 ) -> Watch:
     """Bring the case's watch up to date after ``event`` (the event hook)."""
     watch = Watch.objects.filter(case_id=case.pk).first()
@@ -403,11 +408,17 @@ def refresh_watch(
     watch.subjects = [s.to_json() for s in subjects]
     if subjects:
         watch.rule_version_id = version_for(
-            item_id=case.item_id, department_id=case.department_id, region_path=_region_path(case)
+            item_id=case.item_id,
+            department_id=case.department_id,
+            region_path=_region_path(case),
+            stamp=stamp,
         )
         if watch.rule_version_id is not None:
             firings = rules.firings_of(subjects, ladder(watch.rule_version_id))
-            watch.next_at = rules.next_moment(firings, _raised(case.pk))
+            earliest = min((f.moment for f in firings), default=None)
+            # Only a moment already past can have been raised: most events need no look.
+            raised = _raised(case.pk) if earliest is not None and earliest <= timezone.now() else set()
+            watch.next_at = rules.next_moment(firings, raised)
         else:
             watch.next_at = None
     else:
@@ -1185,7 +1196,18 @@ def fee_standard(version_id: int) -> Decimal | None:
     return _FEES[version_id]
 
 
-def detector_params() -> dict[str, dict[str, Any]]:
+def detector_params(stamp: tuple[Any, ...] | None = None) -> dict[str, dict[str, Any]]:
+    """The detector settings, re-read only when the rule tables' stamp changes."""
+    stamp = stamp or rules_stamp()
+    cached = _rules_cache.get("detectors")
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    params = _read_detector_params()
+    _rules_cache["detectors"] = (stamp, params)
+    return params
+
+
+def _read_detector_params() -> dict[str, dict[str, Any]]:
     params: dict[str, dict[str, Any]] = {}
     for setting in DetectorSetting.objects.all():
         entry = dict(setting.params or {})
@@ -1241,14 +1263,18 @@ def _record_findings(pairs: Sequence[tuple[Case, Any]], at: dt.datetime) -> list
 
 
 def detect_case(
-    *, case: Case, only_last: bool = False, events: Sequence[CaseEvent] | None = None
+    *,
+    case: Case,
+    only_last: bool = False,
+    events: Sequence[CaseEvent] | None = None,
+    stamp: tuple[Any, ...] | None = None,
 ) -> list[Irregularity]:
     """Run the detectors on a case and record new findings (those on record are kept)."""
     from yiwang.supervision import detectors
 
     if events is None:
         events = list(case.events.order_by("seq"))
-    findings = detectors.detect(_facts(case, events), detector_params(), only_last=only_last)
+    findings = detectors.detect(_facts(case, events), detector_params(stamp), only_last=only_last)
     return _record_findings([(case, f) for f in findings], timezone.now())
 
 
