@@ -10,7 +10,7 @@ import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -128,7 +128,17 @@ def view_of(case: Case) -> CaseView:
     return fold(case.events.order_by("seq"), template_of(case))
 
 
-def extension_cap(version: ItemVersion) -> int:
+class LimitKind(Protocol):
+    """What the extension cap depends on: an ``ItemVersion`` or its ``workflow.Template``."""
+
+    @property
+    def item_type(self) -> str: ...
+
+    @property
+    def parallel_approval(self) -> bool: ...
+
+
+def extension_cap(version: LimitKind) -> int:
     """Longest total extension: 行政许可法 §42 (+10 working days) and §26 (+15 for joint
     or parallel handling); other item types default to 10, configurable in settings."""
     caps: Mapping[str, int] = getattr(settings, "CASE_EXTENSION_CAPS", {})

@@ -11,32 +11,42 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from yiwang.supervision.rules import StageRule
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    description: str
+    stages: tuple[StageRule, ...]
+
 
 ROOM = "room"
 THREE_STAGE = "three-stage"
 
-PRESETS: dict[str, dict[str, object]] = {
-    ROOM: {
-        "name": "电子监察室红黄牌（黄牌超时1个工作日，红牌再过3个工作日）",
-        "description": (
+PRESETS: dict[str, Preset] = {
+    ROOM: Preset(
+        name="电子监察室红黄牌（黄牌超时1个工作日，红牌再过3个工作日）",
+        description=(
             "超过承诺时限1个工作日的发出黄牌并发出效能问询通知书；"
             "发出黄牌后3个工作日仍未办结的发出红牌并发出效能问责通知书。受理时限同样适用。"
         ),
-        "stages": (
+        stages=(
             StageRule("case", "yellow", "overdue", 1, None, "inquiry"),
             StageRule("case", "red", "after_previous", 3, None, "accountability"),
             StageRule("acceptance", "yellow", "overdue", 1, None, "inquiry"),
             StageRule("acceptance", "red", "after_previous", 3, None, "accountability"),
         ),
-    },
-    THREE_STAGE: {
-        "name": "预警、黄牌、红牌三段式（临近、到达、超过时限）",
-        "description": (
+    ),
+    THREE_STAGE: Preset(
+        name="预警、黄牌、红牌三段式（临近、到达、超过时限）",
+        description=(
             "临近时限（剩余2个工作日或20%时限，受理和环节剩余2个工作日）预警，到达时限（到期当日）黄牌，超过时限红牌；"
             "受理和各环节同样监察。"
         ),
-        "stages": (
+        stages=(
             StageRule("case", "warning", "remaining", 2, 20, ""),
             StageRule("case", "yellow", "overdue", 0, None, "inquiry"),
             StageRule("case", "red", "overdue", 1, None, "accountability"),
@@ -47,7 +57,7 @@ PRESETS: dict[str, dict[str, object]] = {
             StageRule("step", "yellow", "overdue", 0, None, ""),
             StageRule("step", "red", "overdue", 1, None, ""),
         ),
-    },
+    ),
 }
 
 DEFAULT_GLOBAL = ROOM

@@ -238,10 +238,10 @@ def install_presets() -> list[RuleSet]:
     created = []
     for code, spec in PRESETS.items():
         rule_set, _new = RuleSet.objects.get_or_create(
-            code=code, defaults={"name": spec["name"], "description": spec["description"]}
+            code=code, defaults={"name": spec.name, "description": spec.description}
         )
         if not rule_set.versions.exists():
-            ruleset_new_version(rule_set=rule_set, stages=spec["stages"], note="预置")  # type: ignore[arg-type]
+            ruleset_new_version(rule_set=rule_set, stages=spec.stages, note="预置")  # type: ignore[arg-type]
         created.append(rule_set)
     if not RuleAssignment.objects.filter(region=None, department=None, item=None).exists():
         RuleAssignment.objects.create(rule_set=RuleSet.objects.get(code=DEFAULT_GLOBAL))
@@ -309,7 +309,7 @@ def _snapshot(stamp: tuple[Any, ...] | None = None) -> dict[str, Any]:
             by_item[a.item_id] = a.rule_set_id
         elif a.department_id:
             by_department[a.department_id] = a.rule_set_id
-        elif a.region_id:
+        elif a.region is not None:
             by_region[a.region.path] = a.rule_set_id
         else:
             global_set = a.rule_set_id

@@ -16,12 +16,12 @@ def install(apps: Any, schema_editor: Any) -> None:
     RuleAssignment = apps.get_model("supervision", "RuleAssignment")
     for code, spec in PRESETS.items():
         rule_set, created = RuleSet.objects.get_or_create(
-            code=code, defaults={"name": spec["name"], "description": spec["description"]}
+            code=code, defaults={"name": spec.name, "description": spec.description}
         )
         if not created:
             continue
         version = RuleSetVersion.objects.create(rule_set=rule_set, number=1, note="预置")
-        for s in spec["stages"]:
+        for s in spec.stages:
             Stage.objects.create(
                 version=version,
                 target=s.target,
