@@ -254,8 +254,10 @@ def _append(
     role: str,
     at: dt.datetime,
     payload: Mapping[str, Any],
+    earlier: Sequence[CaseEvent] | None = None,
 ) -> CaseEvent:
-    """Record one event (after checking it is legal) and refresh the projection."""
+    """Record one event (after checking it is legal) and refresh the projection.
+    ``earlier``: the case's events before this one, when the caller has them already."""
     staff = staff_of(user)
     event = CaseEvent(
         case=case,
@@ -285,7 +287,14 @@ def _append(
     case.last_hash = event.hash
     _project(case, new_view, template)
     case.save(update_fields=[*PROJECTED_FIELDS, "last_seq", "last_hash", "updated_at"])
-    event_recorded.send(sender=Case, case=case, event=event, view=new_view, template=template)
+    event_recorded.send(
+        sender=Case,
+        case=case,
+        event=event,
+        view=new_view,
+        template=template,
+        events=[*earlier, event] if earlier is not None else None,
+    )
     return event
 
 
@@ -303,7 +312,8 @@ def _act(
     the roles allowed when they depend on the state (e.g. the current step's role)."""
     case = _lock(case)
     template = template_of(case)
-    view = fold(case.events.order_by("seq"), template)
+    earlier = list(case.events.order_by("seq"))
+    view = fold(earlier, template)
     allowed = list(roles) if roles is not None else list(role_for(view, template))
     role = _require_role(user, case, allowed)
     _check_separation(view, user, event_type)
@@ -318,6 +328,7 @@ def _act(
         role=role,
         at=at,
         payload=payload,
+        earlier=earlier,
     )
     return case
 

@@ -14,6 +14,7 @@ expanded to the department's sub-departments once per request.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import reduce
@@ -22,8 +23,10 @@ from typing import Any, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Model, Q, QuerySet
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 
-from yiwang.org.models import Department, Role, RoleAssignment
+from yiwang.org.models import Department, Region, Role, RoleAssignment
 
 M = TypeVar("M", bound=Model)
 User = AbstractBaseUser | AnonymousUser
@@ -159,16 +162,52 @@ def _crosses_many(model: type[Model], paths: Iterable[str | None]) -> bool:
     return False
 
 
+# Region paths by id: a scope check needs only the path, and a case's region row would
+# otherwise be fetched on every action. Cleared whenever a region is saved or deleted in
+# this process, and every few minutes for changes made by another one.
+_REGION_PATHS: dict[int, str] = {}
+_REGION_PATHS_TTL = 300.0
+_region_paths_since = [time.monotonic()]
+
+
+@receiver([post_save, post_delete], sender=Region)
+def _region_changed(**kwargs: Any) -> None:
+    _REGION_PATHS.clear()
+
+
+def _region_path_of(obj: Any, field: str) -> str | None:
+    """The path of the region ``obj.<field>`` without loading the region when the field is
+    a plain foreign key whose row is not at hand."""
+    if "__" not in field and field not in obj._state.fields_cache:
+        region_id = getattr(obj, f"{field}_id", None)
+        if region_id is None:
+            return None
+        if time.monotonic() - _region_paths_since[0] > _REGION_PATHS_TTL:
+            _REGION_PATHS.clear()
+            _region_paths_since[0] = time.monotonic()
+        path = _REGION_PATHS.get(region_id)
+        if path is None:
+            path = Region.objects.filter(pk=region_id).values_list("path", flat=True).first()
+            if path is not None:
+                _REGION_PATHS[region_id] = path
+        return path
+    region: Any = _follow(obj, field)
+    return region.path if region is not None else None
+
+
 def _placement(obj: Model) -> tuple[str | None, int | None]:
     region_field, department_field = _scope_fields(type(obj))
     region_path = None
     if region_field is not None:
-        region: Any = obj if region_field == SELF else _follow(obj, region_field)
-        region_path = region.path if region is not None else None
+        own = region_field == SELF
+        region_path = obj.path if own else _region_path_of(obj, region_field)  # type: ignore[attr-defined]
     department_id = None
     if department_field is not None:
-        dept = _follow(obj, department_field)
-        department_id = dept if isinstance(dept, int) else getattr(dept, "pk", None)
+        if "__" not in department_field and hasattr(obj, f"{department_field}_id"):
+            department_id = getattr(obj, f"{department_field}_id")  # no need to load the row
+        else:
+            dept = _follow(obj, department_field)
+            department_id = dept if isinstance(dept, int) else getattr(dept, "pk", None)
     return region_path, department_id
 
 

@@ -14,11 +14,19 @@ from yiwang.cases.workflow import CaseView, Template
 
 
 @receiver(event_recorded, sender=Case, dispatch_uid="supervision.on_event")
-def on_event(*, case: Case, event: CaseEvent, view: CaseView, template: Template, **kwargs: Any) -> None:
+def on_event(
+    *,
+    case: Case,
+    event: CaseEvent,
+    view: CaseView,
+    template: Template,
+    events: list[CaseEvent] | None = None,
+    **kwargs: Any,
+) -> None:
     if event.type in SUPERVISION_EVENTS:
         return
     from yiwang.supervision.services import detect_case, refresh_watch, rules_stamp
 
     stamp = rules_stamp()  # one look at the rule tables serves both
     refresh_watch(case=case, view=view, template=template, event=event, stamp=stamp)
-    detect_case(case=case, only_last=True, stamp=stamp)
+    detect_case(case=case, only_last=True, events=events, stamp=stamp)
