@@ -37,7 +37,7 @@ class CalendarDay(models.Model):
         _("name or reason"), max_length=50, help_text=_("For example 春节 (Spring Festival) or 调休上班.")
     )
     source = models.CharField(
-        _("source"),
+        pgettext_lazy("calendar", "source"),
         max_length=100,
         blank=True,
         help_text=_("The published notice, for example 国办发明电〔2025〕7号."),
