@@ -483,3 +483,157 @@ class NoticeSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.year}: {self.last}"
+
+
+# --------------------------------------------------------------------------- admonition talks
+
+
+class TalkReason(models.TextChoices):
+    COMPLAINT = "complaint", _("substantiated complaint")
+    RULES = "rules", _("breach of approval rules or centre management")
+    PERFORMANCE = "performance", _("poor performance")
+    REPEATED = "repeated", _("staff member talked to repeatedly")
+    OTHER = "other", pgettext_lazy("talk reason", "other")
+
+
+class TalkStatus(models.TextChoices):
+    SCHEDULED = "scheduled", pgettext_lazy("talk", "scheduled")
+    HELD = "held", pgettext_lazy("talk", "held")
+    MISSED = "missed", pgettext_lazy("talk", "missed")
+    CANCELLED = "cancelled", pgettext_lazy("talk", "cancelled")
+
+
+class TalkLevel(models.TextChoices):
+    STAFF = "staff", _("with the staff member")
+    HEAD = "head", _("with the department's head")
+
+
+class Talk(models.Model):
+    """An admonition talk (约谈) of the supervision room with a staff member, or, when a
+    staff member has been talked to too often, with their department's administrative head
+    (单位行政负责人, ``level`` head; ``concerning`` names the staff member, ``escalated_from``
+    the held talk that reached the threshold; at most one head talk per such talk).
+
+    Department and region are those of the person talked to when it was scheduled, kept
+    for scoping. A talk may cite a case; efficiency complaints will be linked here once
+    they exist (for now a substantiated complaint is the reason and its text). Every
+    change is a ``TalkEvent`` row. A talk missed without a valid reason is a bad record
+    (不良记录)."""
+
+    scope_region_field = "region"
+    scope_department_field = "department"
+
+    staff = models.ForeignKey(
+        "org.Staff", verbose_name=_("staff member talked to"), on_delete=models.PROTECT, related_name="talks"
+    )
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), on_delete=models.PROTECT, related_name="talks"
+    )
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
+    level = models.CharField(
+        pgettext_lazy("talk", "level"), max_length=8, choices=TalkLevel.choices, default=TalkLevel.STAFF
+    )
+    concerning = models.ForeignKey(
+        "org.Staff",
+        verbose_name=_("about the staff member"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="head_talks",
+    )
+    escalated_from = models.OneToOneField(
+        "self",
+        verbose_name=_("escalated from"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="escalation",
+    )
+    reason = models.CharField(_("reason"), max_length=12, choices=TalkReason.choices)
+    reason_text = models.TextField(_("what it is about"))
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), null=True, blank=True, on_delete=models.PROTECT, related_name="talks"
+    )
+    scheduled_at = models.DateTimeField(_("scheduled for"))
+    place = models.CharField(_("place"), max_length=200)
+    status = models.CharField(
+        _("status"), max_length=10, choices=TalkStatus.choices, default=TalkStatus.SCHEDULED
+    )
+    record = models.TextField(_("record of the talk"), blank=True)
+    rectification = models.TextField(_("rectification required"), blank=True)
+    rectify_workdays = models.PositiveSmallIntegerField(
+        _("rectify within (working days)"), null=True, blank=True
+    )
+    rectify_by = models.DateField(_("rectify by"), null=True, blank=True)
+    held_at = models.DateTimeField(_("held at"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    excused = models.BooleanField(_("absence excused"), default=False)
+    bad_record = models.BooleanField(_("bad record (不良记录)"), default=False)
+    closing_note = models.TextField(_("reason for the absence or cancellation"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("scheduled by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("admonition talk")
+        verbose_name_plural = _("admonition talks")
+        ordering = ["-scheduled_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(level="staff", concerning__isnull=True) | Q(level="head"),
+                name="supervision_talk_concerning_head_only",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["staff", "status", "held_at"], name="supervision_talk_staff"),
+            models.Index(fields=["concerning", "created_at"], name="supervision_talk_concerning"),
+            models.Index(fields=["department", "scheduled_at"], name="supervision_talk_dept"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()} · {self.staff_id} · {self.scheduled_at:%Y-%m-%d}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == TalkStatus.SCHEDULED
+
+
+class TalkEvent(models.Model):
+    """The history of a talk (append-only): scheduled, held, missed, cancelled, escalated,
+    notified; who and when."""
+
+    talk = models.ForeignKey(
+        Talk, verbose_name=_("admonition talk"), on_delete=models.CASCADE, related_name="events"
+    )
+    action = models.CharField(_("action"), max_length=12)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"))
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("talk event")
+        verbose_name_plural = _("talk events")
+        ordering = ["talk", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.action} · {self.talk_id}"

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from yiwang.supervision import views
+from yiwang.supervision import talk_views, views
 
 app_name = "supervision"
 
@@ -18,4 +18,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("irregularities/", views.irregularities, name="irregularities"),
     path("screen/", views.dashboard, name="dashboard"),
     path("screen/data.json", views.dashboard_data, name="dashboard_data"),
+    path("talks/", talk_views.talk_list, name="talks"),
+    path("talks/new/", talk_views.talk_new, name="talk_new"),
+    path("talks/<int:pk>/", talk_views.talk_page, name="talk"),
+    path("talks/<int:pk>/record/", talk_views.talk_held, name="talk_held"),
+    path("talks/<int:pk>/missed/", talk_views.talk_missed, name="talk_missed"),
+    path("talks/<int:pk>/cancel/", talk_views.talk_cancel, name="talk_cancel"),
 ]
