@@ -543,19 +543,19 @@ class Talk(models.Model):
     )
     escalated_from = models.OneToOneField(
         "self",
-        verbose_name=_("escalated from"),
+        verbose_name=pgettext_lazy("talk", "escalated from"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="escalation",
     )
-    reason = models.CharField(_("reason"), max_length=12, choices=TalkReason.choices)
-    reason_text = models.TextField(_("what it is about"))
+    reason = models.CharField(pgettext_lazy("talk", "reason"), max_length=12, choices=TalkReason.choices)
+    reason_text = models.TextField(pgettext_lazy("talk", "what it is about"))
     case = models.ForeignKey(
         Case, verbose_name=_("case"), null=True, blank=True, on_delete=models.PROTECT, related_name="talks"
     )
-    scheduled_at = models.DateTimeField(_("scheduled for"))
-    place = models.CharField(_("place"), max_length=200)
+    scheduled_at = models.DateTimeField(pgettext_lazy("talk", "scheduled for"))
+    place = models.CharField(pgettext_lazy("talk", "place"), max_length=200)
     status = models.CharField(
         _("status"), max_length=10, choices=TalkStatus.choices, default=TalkStatus.SCHEDULED
     )
@@ -564,11 +564,11 @@ class Talk(models.Model):
     rectify_workdays = models.PositiveSmallIntegerField(
         _("rectify within (working days)"), null=True, blank=True
     )
-    rectify_by = models.DateField(_("rectify by"), null=True, blank=True)
-    held_at = models.DateTimeField(_("held at"), null=True, blank=True)
+    rectify_by = models.DateField(pgettext_lazy("talk", "rectify by"), null=True, blank=True)
+    held_at = models.DateTimeField(pgettext_lazy("talk", "held at"), null=True, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("recorded by"),
+        verbose_name=pgettext_lazy("talk", "recorded by"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -579,7 +579,7 @@ class Talk(models.Model):
     closing_note = models.TextField(_("reason for the absence or cancellation"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("scheduled by"),
+        verbose_name=pgettext_lazy("talk", "scheduled by"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,

@@ -84,7 +84,7 @@ class ScheduleForm(forms.Form):
         help_text=gettext_lazy("Empty: the supervision room."),
     )
     case = forms.CharField(
-        label=pgettext_lazy("talk", "Case number"),
+        label=pgettext_lazy("supervision", "Case number"),
         required=False,
         max_length=30,
         help_text=gettext_lazy("Optional: the case the talk is about."),

@@ -150,12 +150,11 @@ def talk_for(user: User | None, pk: int) -> Talk | None:
 
 
 def staff_in_scope(user: User | None) -> QuerySet[Staff]:
-    """Whom a supervisor may schedule a talk with."""
-    return (
-        visible(user, Staff.objects.filter(is_active=True), roles=(Role.SUPERVISOR,))
-        .select_related("department")
-        .order_by("department__region__path", "department__name", "name")
-    )
+    """Whom a supervisor may schedule a talk with (anyone active in scope but themselves)."""
+    staff = visible(user, Staff.objects.filter(is_active=True), roles=(Role.SUPERVISOR,))
+    if user is not None and user.pk is not None:
+        staff = staff.exclude(user_id=user.pk)
+    return staff.select_related("department").order_by("department__region__path", "department__name", "name")
 
 
 def can_schedule_with(user: User | None, staff: Staff) -> bool:
@@ -260,11 +259,16 @@ def supervision_room_place(department: Department) -> str:
 # --------------------------------------------------------------------------- writes
 
 
+def _actor(user: User | None) -> Any:
+    """The user to record as having acted (None for the system or an anonymous caller)."""
+    return user if user is not None and user.is_authenticated else None
+
+
 def _event(talk: Talk, action: str, user: User | None, at: dt.datetime, note: str = "") -> TalkEvent:
     return TalkEvent.objects.create(
         talk=talk,
         action=action,
-        actor=user if user is not None and user.is_authenticated else None,
+        actor=_actor(user),
         at=at,
         note=note,
     )
@@ -333,7 +337,7 @@ def _tell(
     return n
 
 
-def _heads(department: Department, *, besides: int | None = None) -> list[Staff]:
+def _heads(department: Department, *, besides: int) -> list[Staff]:
     """The administrative head(s) of ``department`` (leaders with that department as their
     scope), else of the nearest department above it that has one; never ``besides``."""
     for department_id in [department.pk, *department.ancestor_ids()]:
@@ -452,8 +456,9 @@ def _create(
     at: dt.datetime,
     escalated_from: Talk | None = None,
     note: str = "",
+    notify: bool = True,
 ) -> Talk:
-    actor = user if user is not None and user.is_authenticated else None
+    actor = _actor(user)
     talk = Talk.objects.create(
         staff=staff,
         department_id=staff.department_id,
@@ -476,6 +481,8 @@ def _create(
         at,
         note or _("%(when)s, %(place)s") % {"when": _when(scheduled_at), "place": place},
     )
+    if not notify:
+        return talk
     subject = _("Admonition talk on %(when)s at %(place)s") % {"when": _when(scheduled_at), "place": place}
     body = "\n".join(
         [
@@ -545,7 +552,7 @@ def talk_record_held(
     talk.rectify_workdays = rectify_workdays if rectification else None
     talk.rectify_by = rectify_by
     talk.held_at = at
-    talk.recorded_by = user if user is not None and user.is_authenticated else None  # type: ignore[assignment]
+    talk.recorded_by = _actor(user)
     talk.save(
         update_fields=[
             "status",
@@ -558,11 +565,11 @@ def talk_record_held(
         ]
     )
     note = record
-    if rectification:
+    if rectify_by is not None:
         note += "\n" + _("Rectify by %(date)s: %(what)s") % {
             "date": rectify_by.isoformat(),
             "what": rectification,
-        }  # type: ignore[union-attr]
+        }
     _event(talk, "held", user, at, note)
     if talk.level == TalkLevel.STAFF:
         _escalate_if_due(talk, user, at)
@@ -627,6 +634,7 @@ def _escalate_if_due(talk: Talk, user: User | None, at: dt.datetime) -> Talk | N
         at=at,
         escalated_from=talk,
         note=_("Scheduled automatically: %(facts)s") % {"facts": facts},
+        notify=False,  # the head hears of it with the supervisors, below
     )
     _event(
         talk,
@@ -685,7 +693,7 @@ def talk_record_missed(
     talk.excused = excused
     talk.bad_record = not excused
     talk.closing_note = note
-    talk.recorded_by = user if user is not None and user.is_authenticated else None  # type: ignore[assignment]
+    talk.recorded_by = _actor(user)
     talk.save(update_fields=["status", "excused", "bad_record", "closing_note", "recorded_by"])
     _event(talk, "excused" if excused else "missed", user, at, note)
     if not excused:

@@ -258,6 +258,11 @@ def test_staff_outside_the_supervisors_scope_cannot_be_scheduled(
     assert "丛台区市场监督管理局" in refused.value.text
     with pytest.raises(SupervisionError):
         schedule(neighbour_supervisor, clerk, "2025-09-29", now=at("2025-09-26"))
+    with pytest.raises(SupervisionError) as refused:
+        schedule(supervisor, supervisor.staff, "2025-09-29", now=at("2025-09-26"))
+    assert (
+        refused.value.field == "staff" and refused.value.text == "You cannot schedule a talk with yourself."
+    )
     assert state() == ([], 0, 0)
 
 
@@ -475,6 +480,7 @@ def test_a_supervisor_schedules_records_and_sees_the_record_through_the_pages(
     page = client.get(f"/supervision/talks/new/?staff={clerk.pk}")
     assert page.status_code == 200
     assert f'<option value="{clerk.pk}" selected>' in page.content.decode()
+    assert f'<option value="{supervisor.staff.pk}"' not in page.content.decode()  # not oneself
 
     response = client.post(
         "/supervision/talks/new/",
