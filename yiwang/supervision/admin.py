@@ -50,6 +50,8 @@ from yiwang.supervision.models import (
     RuleSet,
     RuleSetVersion,
     Stage,
+    Talk,
+    TalkEvent,
 )
 
 RULE_EDIT_ROLES: tuple[Role, ...] = (Role.SYSTEM_ADMIN, Role.SUPERVISOR)
@@ -945,3 +947,27 @@ class NoticeAdmin(ReadOnlyScopedAdmin):
     @admin.display(description=_("PDF"))
     def pdf_link(self, obj: Notice) -> str:
         return _pdf_link(obj)
+
+
+class TalkEventInline(ReadOnlyInline):
+    model = TalkEvent
+    fields = ("action", "actor", "at", "note")
+
+
+@admin.register(Talk)
+class TalkAdmin(ReadOnlyScopedAdmin):
+    """Talks are scheduled and recorded on the supervision pages (/supervision/talks/),
+    which check who may; here they are only read."""
+
+    list_display = ("staff", "department", "level", "reason", "status", "scheduled_at", "bad_record")
+    list_select_related = ("staff", "department")
+    list_filter = (
+        "status",
+        "level",
+        "reason",
+        "bad_record",
+        ("department", admin.RelatedOnlyFieldListFilter),
+    )
+    search_fields = ("staff__name",)
+    date_hierarchy = "scheduled_at"
+    inlines = [TalkEventInline]

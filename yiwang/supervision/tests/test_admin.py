@@ -525,3 +525,11 @@ def test_a_notice_links_to_its_pdf_once_rendered(admin_client, records):
     assert f'<a href="{href}">Download PDF</a>' in page
     page = admin_client.get(url("notice", "change", notice.pk)).content.decode()
     assert f'<a href="{href}">Download PDF</a>' in page
+
+
+@pytest.mark.django_db
+def test_talks_are_read_in_the_admin_and_changed_only_on_their_pages(client, admin_user):
+    client.force_login(admin_user)
+    response = client.get("/admin/supervision/talk/")
+    assert response.status_code == 200
+    assert client.get("/admin/supervision/talk/add/").status_code == 403
