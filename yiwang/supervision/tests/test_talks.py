@@ -18,6 +18,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from yiwang.core.models import Notification
 from yiwang.org.factories import DepartmentFactory, StaffFactory, UserFactory, grant
@@ -28,6 +29,13 @@ from yiwang.supervision.services import SupervisionError, SupervisionErrorCode
 from yiwang.supervision.tests.conftest import at
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english_messages() -> Any:
+    """The services' messages are checked in English (the pages render in Chinese)."""
+    with translation.override("en"):
+        yield
 
 
 # --------------------------------------------------------------------------- people
