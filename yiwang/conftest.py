@@ -10,6 +10,9 @@ import pytest
 from yiwang.org.factories import DepartmentFactory, StaffFactory, UserFactory, grant, region
 from yiwang.org.models import Department, Region, RegionLevel, Role, Staff
 
+# The browser tests' Chromium and ledger-flush fixtures.
+pytest_plugins = ["yiwang.browser_fixtures"]
+
 
 @pytest.fixture(autouse=True, scope="session")
 def uploads_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory) -> None:

@@ -8,15 +8,11 @@ Screenshots go to $TMPDIR/yiwang-screenshots (never into the repository).
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection
-from django.db.models.signals import post_migrate
 
 from yiwang.cases.models import Case, CaseState
 from yiwang.cases.tests.conftest import APPLICANT_ID
@@ -25,70 +21,22 @@ from yiwang.cases.tests.conftest import APPLICANT_ID
 # in a thread with a running loop unless told that this is deliberate.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(tempfile.gettempdir()) / "yiwang-screenshots"
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 900}
 PASSWORD = "Yiwang-demo-2026"  # yiwang.org.factories.UserFactory
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not (shutil.which(CHROMIUM) or os.path.exists(CHROMIUM)):
-        message = f"Debian Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
-        if os.environ.get("YIWANG_REQUIRE_BROWSER") == "1":
-            pytest.fail(message + "; YIWANG_REQUIRE_BROWSER=1 requires the browser tests to run")
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        yield browser
-        browser.close()
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("ledger_flushable"),
+]
 
 
 @pytest.fixture(autouse=True)
 def media(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
-
-
-_REARM = "yiwang.cases.tests.test_browser.rearm_ledger_trigger"
-_NO_TRUNCATE = "cases_event_no_truncate"
-
-
-@pytest.fixture(autouse=True)
-def ledger_flushable(transactional_db: None) -> Iterator[None]:
-    """Where a PostgreSQL trigger refuses TRUNCATE on the ledger, the flush (TRUNCATE of
-    every table) that ends a transactional test is let through: the trigger is disabled
-    just before it and enabled again by the post_migrate signal the flush sends. Without
-    such a trigger this does nothing."""
-    yield
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_trigger WHERE tgname = %s", [_NO_TRUNCATE])
-        if cursor.fetchone() is None:
-            return
-        cursor.execute(f"ALTER TABLE cases_caseevent DISABLE TRIGGER {_NO_TRUNCATE}")
-
-    def rearm(**kwargs: Any) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute(f"ALTER TABLE cases_caseevent ENABLE TRIGGER {_NO_TRUNCATE}")
-        post_migrate.disconnect(dispatch_uid=_REARM)
-
-    post_migrate.connect(rearm, weak=False, dispatch_uid=_REARM)
 
 
 def _shot(page: Any, name: str) -> None:

@@ -6,9 +6,7 @@ Screenshots go to $TMPDIR/yiwang-screenshots (never into the repository).
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,36 +18,11 @@ from yiwang.catalog.models import ItemVersion
 # in a thread with a running loop unless told that this is deliberate.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(tempfile.gettempdir()) / "yiwang-screenshots"
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 900}
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not (shutil.which(CHROMIUM) or os.path.exists(CHROMIUM)):
-        message = f"Debian Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
-        if os.environ.get("YIWANG_REQUIRE_BROWSER") == "1":
-            pytest.fail(message + "; YIWANG_REQUIRE_BROWSER=1 requires the browser tests to run")
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        yield browser
-        browser.close()
 
 
 def _shot(page: Any, name: str) -> None:
