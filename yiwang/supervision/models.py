@@ -331,12 +331,9 @@ class Alert(models.Model):
         return f"{self.get_level_display()} · {self.case_id}"
 
 
-class AlertAction(models.Model):
-    """The history of an alert: notified, explained, accepted, rejected, escalated (append-only)."""
+class HistoryEntry(models.Model):
+    """One line of an append-only history: what was done, by whom, when, with a note."""
 
-    alert = models.ForeignKey(
-        Alert, verbose_name=_("alert"), on_delete=models.CASCADE, related_name="actions"
-    )
     action = models.CharField(_("action"), max_length=12)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -350,6 +347,17 @@ class AlertAction(models.Model):
     note = models.TextField(_("note"), blank=True)
 
     class Meta:
+        abstract = True
+
+
+class AlertAction(HistoryEntry):
+    """The history of an alert: notified, explained, accepted, rejected, escalated (append-only)."""
+
+    alert = models.ForeignKey(
+        Alert, verbose_name=_("alert"), on_delete=models.CASCADE, related_name="actions"
+    )
+
+    class Meta(HistoryEntry.Meta):
         verbose_name = _("alert action")
         verbose_name_plural = _("alert actions")
         ordering = ["alert", "at", "pk"]
@@ -611,26 +619,15 @@ class Talk(models.Model):
         return self.status == TalkStatus.SCHEDULED
 
 
-class TalkEvent(models.Model):
+class TalkEvent(HistoryEntry):
     """The history of a talk (append-only): scheduled, held, missed, cancelled, escalated,
     notified; who and when."""
 
     talk = models.ForeignKey(
         Talk, verbose_name=_("admonition talk"), on_delete=models.CASCADE, related_name="events"
     )
-    action = models.CharField(_("action"), max_length=12)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    at = models.DateTimeField(_("at"))
-    note = models.TextField(_("note"), blank=True)
 
-    class Meta:
+    class Meta(HistoryEntry.Meta):
         verbose_name = _("talk event")
         verbose_name_plural = _("talk events")
         ordering = ["talk", "at", "pk"]
