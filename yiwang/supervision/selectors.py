@@ -11,7 +11,7 @@ take one query, whatever the number of cases.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +33,6 @@ from yiwang.org.permissions import can_act, scope_of, staff_of, visible
 from yiwang.supervision.detectors import DetectorCode, Severity
 from yiwang.supervision.models import (
     Alert,
-    AlertAction,
     AlertStatus,
     Irregularity,
     Level,
@@ -398,23 +397,30 @@ def may_conclude(user: Any, alert: Alert) -> bool:
 
 
 @dataclass(frozen=True)
-class HistoryEntry:
-    action: AlertAction
+class HistoryLine:
+    """One line of a history (an alert's or a talk's), in words for people."""
+
+    entry: models.Model  # a supervision.models.HistoryEntry row: action, actor, at, note
     label: str
     who: str
     note: str
 
 
-def alert_history(alert: Alert) -> list[HistoryEntry]:
-    """What happened to an alert, in order, for people."""
-    entries = []
-    for action in alert.actions.select_related("actor__staff").order_by("at", "pk"):
-        note = action.note
-        if action.action == "notified" and note.isdigit():
+def history(rows: QuerySet[Any], labels: Mapping[str, Any]) -> list[HistoryLine]:
+    """The lines of an append-only history (``AlertAction`` or ``TalkEvent`` rows), oldest
+    first, with each action named through ``labels``."""
+    lines = []
+    for row in rows.select_related("actor__staff").order_by("at", "pk"):
+        note = row.note
+        if row.action == "notified" and note.isdigit():
             note = ngettext("%(n)d person was told.", "%(n)d people were told.", int(note)) % {"n": int(note)}
-        label = str(ACTION_LABELS.get(action.action, action.action))
-        entries.append(HistoryEntry(action, label, person(action.actor), note))
-    return entries
+        lines.append(HistoryLine(row, str(labels.get(row.action, row.action)), person(row.actor), note))
+    return lines
+
+
+def alert_history(alert: Alert) -> list[HistoryLine]:
+    """What happened to an alert, in order, for people."""
+    return history(alert.actions.all(), ACTION_LABELS)
 
 
 def person(user: Any) -> str:

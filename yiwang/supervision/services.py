@@ -837,6 +837,15 @@ class ReplayHit:
     fire_at: dt.datetime | None = None
 
 
+def _check_period(start: dt.datetime, end: dt.datetime) -> None:
+    if end < start:
+        raise SupervisionError(
+            _("The replay's start (%(start)s) is after its end (%(end)s).")
+            % {"start": start.isoformat(), "end": end.isoformat()},
+            SupervisionErrorCode.BAD_INPUT,
+        )
+
+
 def replay(
     *,
     rule_set: str,
@@ -846,12 +855,7 @@ def replay(
 ) -> list[ReplayHit]:
     """What ``rule_set`` would have raised between ``start`` and ``end`` over past cases,
     from their events; writes nothing."""
-    if end < start:
-        raise SupervisionError(
-            _("The replay's start (%(start)s) is after its end (%(end)s).")
-            % {"start": start.isoformat(), "end": end.isoformat()},
-            SupervisionErrorCode.BAD_INPUT,
-        )
+    _check_period(start, end)
     the_ladder = ladder_of_rule_set(rule_set)
     if cases is None:
         cases = (
@@ -913,12 +917,7 @@ def backfill(*, start: dt.datetime, end: dt.datetime, cases: Iterable[Case] | No
     moments they were due, from the ledger: for a region that switches supervision on
     over cases already under way, or cases imported with their history. Nobody is
     notified of the past; notices are numbered as of their moment. Idempotent."""
-    if end < start:
-        raise SupervisionError(
-            _("The replay's start (%(start)s) is after its end (%(end)s).")
-            % {"start": start.isoformat(), "end": end.isoformat()},
-            SupervisionErrorCode.BAD_INPUT,
-        )
+    _check_period(start, end)
     if cases is None:
         cases = (
             Case.objects.filter(submitted_at__lte=end)

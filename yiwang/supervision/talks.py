@@ -39,7 +39,7 @@ from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext, pgettext, pgettext_lazy
+from django.utils.translation import pgettext, pgettext_lazy
 
 from yiwang.cases.models import Case
 from yiwang.core import calendar
@@ -47,6 +47,7 @@ from yiwang.core.notify import Message, send
 from yiwang.org.models import PATH_LENGTH, Department, Role, RoleAssignment, Staff
 from yiwang.org.permissions import can_act, scope_of, staff_of, visible
 from yiwang.supervision.models import Talk, TalkEvent, TalkLevel, TalkReason, TalkStatus
+from yiwang.supervision.selectors import HistoryLine, history
 from yiwang.supervision.services import SupervisionError, SupervisionErrorCode, overseers
 
 User = AbstractBaseUser | AnonymousUser
@@ -215,30 +216,8 @@ def talk_record_of(staff: Staff, *, at: dt.datetime | None = None) -> TalkRecord
     return TalkRecord(staff_id=staff.pk, since=since, threshold=talks_before_head(), **row)
 
 
-@dataclass(frozen=True)
-class HistoryEntry:
-    event: TalkEvent
-    label: str
-    who: str
-    note: str
-
-
-def _person(user: Any) -> str:
-    if user is None:
-        return _("the system")
-    staff = getattr(user, "staff", None)
-    return staff.name if staff is not None else user.get_username()
-
-
-def talk_history(talk: Talk) -> list[HistoryEntry]:
-    entries = []
-    for event in talk.events.select_related("actor__staff").order_by("at", "pk"):
-        note = event.note
-        if event.action == "notified" and note.isdigit():
-            note = ngettext("%(n)d person was told.", "%(n)d people were told.", int(note)) % {"n": int(note)}
-        label = str(ACTION_LABELS.get(event.action, event.action))
-        entries.append(HistoryEntry(event, label, _person(event.actor), note))
-    return entries
+def talk_history(talk: Talk) -> list[HistoryLine]:
+    return history(talk.events.all(), ACTION_LABELS)
 
 
 def supervision_room_place(department: Department) -> str:

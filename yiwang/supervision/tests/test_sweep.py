@@ -275,3 +275,10 @@ def test_backfill_records_past_cards_at_their_moments_once(
     assert services.backfill(start=at("2025-09-01", "00:00"), end=at("2025-10-20", "00:00")) == 0
     # The sweep carries on from there without raising any of them again.
     assert services.sweep(at("2025-10-20", "09:00"), notify=False).alerts == 0
+
+
+@pytest.mark.django_db
+def test_backfill_refuses_a_reversed_period_and_writes_nothing():
+    with pytest.raises(CommandError, match="after its end"), translation.override("en"):
+        call_command("supervise", "--backfill", "--from", "2025-10-01", "--to", "2025-09-01")
+    assert Alert.objects.count() == 0
