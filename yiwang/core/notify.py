@@ -179,6 +179,25 @@ def send(messages: Iterable[Message], *, at: dt.datetime | None = None) -> int:
     return len(merged)
 
 
+def send_sms_to(mobile: str, text: str, *, at: dt.datetime | None = None) -> bool:
+    """Queue one SMS to a number that belongs to no account (a complainant who called in,
+    say). Returns False, queuing nothing, when the number is not a mainland mobile."""
+    number = (mobile or "").strip()
+    text = " ".join((text or "").split())
+    if not _MOBILE_RE.match(number) or not text:
+        return False
+    now = at or timezone.now()
+    OutboundMessage.objects.create(
+        channel=SMS,
+        address=number,
+        subject=text[:_SUBJECT_MAX],
+        body=text,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    return True
+
+
 def _email_of(user: AbstractBaseUser) -> str:
     address = (getattr(user, "email", "") or "").strip()
     if not address:

@@ -26,6 +26,7 @@ NOTICE_TITLES: dict[str, str] = {
     NoticeKind.ACCOUNTABILITY.value: "效能问责通知书",
     NoticeKind.URGING.value: "督办通知书",
     NoticeKind.RECOMMENDATION.value: "监察建议书",
+    NoticeKind.DECISION.value: "监察决定书",
 }
 
 NUMBER_ABBREVIATIONS: dict[str, str] = {
@@ -33,6 +34,7 @@ NUMBER_ABBREVIATIONS: dict[str, str] = {
     NoticeKind.ACCOUNTABILITY.value: "效责",
     NoticeKind.URGING.value: "督办",
     NoticeKind.RECOMMENDATION.value: "监建",
+    NoticeKind.DECISION.value: "监决",
 }
 
 # The closing formula (结束语) above the signature.
@@ -41,6 +43,7 @@ _CLOSINGS: dict[str, str] = {
     NoticeKind.ACCOUNTABILITY.value: "特此通知。",
     NoticeKind.URGING.value: "特此督办。",
     NoticeKind.RECOMMENDATION.value: "特此建议。",
+    NoticeKind.DECISION.value: "特此决定。",
 }
 
 # A resident ID number in full (18 characters, or the old 15 digits) must never be printed.
@@ -90,6 +93,12 @@ def default_requirement(kind: str, reply_by: dt.date | None) -> str:
             f"现予督办。请你单位责令承办人员立即办理，说明超时理由，并{by}"
             "将办理结果和情况说明书面报送电子监察室。对无正当理由超时的，"
             "由你单位追究有关人员行政过错责任并落实整改。"
+        )
+    if kind == NoticeKind.DECISION:
+        return (
+            "责成你单位督促有关人员作出书面检查，按上述处理意见落实，并限期整改；"
+            f"请{by}将执行情况书面报送电子监察室。对本决定不予落实、屡教不改的，"
+            "将情况反馈原单位和人社局，按干部管理权限追究责任。"
         )
     return (
         "建议你单位对上述问题认真核查，责令有关人员作出书面检查，健全内部管理制度，限期整改。"

@@ -39,7 +39,8 @@ class NoticeForm(forms.Form):
 
     kind = forms.ChoiceField(
         label=pgettext_lazy("supervision", "Kind of notice"),
-        choices=NoticeKind.choices,
+        # A supervision decision (监察决定书) concludes an efficiency complaint, not a case.
+        choices=[(k, label) for k, label in NoticeKind.choices if k != NoticeKind.DECISION],
         initial=NoticeKind.URGING,
     )
     facts = _text(pgettext_lazy("supervision", "Facts"), rows=4)

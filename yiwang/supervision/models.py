@@ -36,11 +36,17 @@ LEVEL_ORDER = {Level.WARNING: 0, Level.YELLOW: 1, Level.RED: 2}
 
 
 class Target(models.TextChoices):
-    """Which deadline a stage watches."""
+    """Which deadline a stage watches: three of a case, three of an efficiency complaint."""
 
     ACCEPTANCE = "acceptance", _("acceptance decision (5 working days)")
     STEP = "step", _("current step")
     CASE = "case", _("case (promised limit)")
+    COMPLAINT_ACK = "complaint_ack", _("complaint: telling the complainant it is accepted (3 working days)")
+    COMPLAINT_HANDLING = "complaint_handling", _("complaint: handling (7, at most 15 working days)")
+    COMPLAINT_FEEDBACK = "complaint_feedback", _("complaint: feedback to the complainant (10 working days)")
+
+
+COMPLAINT_TARGETS = (Target.COMPLAINT_ACK, Target.COMPLAINT_HANDLING, Target.COMPLAINT_FEEDBACK)
 
 
 class Anchor(models.TextChoices):
@@ -54,6 +60,7 @@ class NoticeKind(models.TextChoices):
     ACCOUNTABILITY = "accountability", _("accountability notice")
     URGING = "urging", _("urging notice")
     RECOMMENDATION = "recommendation", _("supervision recommendation")
+    DECISION = "decision", _("supervision decision")
 
 
 class ImmutableError(Exception):
@@ -123,7 +130,7 @@ class Stage(models.Model):
     version = models.ForeignKey(
         RuleSetVersion, verbose_name=_("rule set version"), on_delete=models.CASCADE, related_name="stages"
     )
-    target = models.CharField(_("deadline watched"), max_length=12, choices=Target.choices)
+    target = models.CharField(_("deadline watched"), max_length=20, choices=Target.choices)
     level = models.CharField(pgettext_lazy("alert", "level"), max_length=8, choices=Level.choices)
     anchor = models.CharField(_("fires"), max_length=16, choices=Anchor.choices)
     workdays = models.PositiveSmallIntegerField(_("working days"))
@@ -269,19 +276,32 @@ class AlertStatus(models.TextChoices):
 
 
 class Alert(models.Model):
-    """A warning or card raised on a case. It stays on record after the case completes."""
+    """A warning or card raised on a case, or on an efficiency complaint's time limit. It
+    stays on record after the case (complaint) completes. ``department`` is the one that
+    answers for the deadline: the case's, or for a complaint the supervision room (self-
+    handled) or the handling unit (transferred)."""
 
     scope_region_field = "region"
     scope_department_field = "department"
 
-    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="alerts")
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), null=True, blank=True, on_delete=models.PROTECT, related_name="alerts"
+    )
+    complaint = models.ForeignKey(
+        "Complaint",
+        verbose_name=_("efficiency complaint"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="alerts",
+    )
     department = models.ForeignKey(
         Department, verbose_name=_("department"), on_delete=models.PROTECT, related_name="alerts"
     )
     region = models.ForeignKey(
         Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="alerts"
     )
-    target = models.CharField(_("deadline"), max_length=12, choices=Target.choices)
+    target = models.CharField(_("deadline"), max_length=20, choices=Target.choices)
     subject_key = models.CharField(_("subject"), max_length=40)
     subject_name = models.CharField(_("step"), max_length=100, blank=True)
     level = models.CharField(pgettext_lazy("alert", "level"), max_length=8, choices=Level.choices)
@@ -320,7 +340,17 @@ class Alert(models.Model):
         verbose_name_plural = _("alerts")
         ordering = ["-raised_at", "-pk"]
         constraints = [
-            models.UniqueConstraint(fields=["case", "subject_key", "level"], name="supervision_alert_once")
+            models.UniqueConstraint(fields=["case", "subject_key", "level"], name="supervision_alert_once"),
+            models.UniqueConstraint(
+                fields=["complaint", "subject_key", "level"],
+                condition=Q(complaint__isnull=False),
+                name="supervision_alert_complaint_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(case__isnull=False, complaint__isnull=True)
+                | Q(case__isnull=True, complaint__isnull=False),
+                name="supervision_alert_case_or_complaint",
+            ),
         ]
         indexes = [
             models.Index(fields=["department", "status", "raised_at"], name="supervision_alert_dept"),
@@ -328,13 +358,13 @@ class Alert(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_level_display()} · {self.case_id}"
+        return f"{self.get_level_display()} · {self.case_id or self.complaint_id}"
 
 
 class HistoryEntry(models.Model):
     """One line of an append-only history: what was done, by whom, when, with a note."""
 
-    action = models.CharField(_("action"), max_length=12)
+    action = models.CharField(_("action"), max_length=20)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("by"),
@@ -447,6 +477,14 @@ class Notice(models.Model):
         on_delete=models.PROTECT,
         related_name="notices",
     )
+    complaint = models.ForeignKey(
+        "Complaint",
+        verbose_name=_("efficiency complaint"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="notices",
+    )
     issuing_unit = models.CharField(_("issuing unit"), max_length=100)
     facts = models.TextField(_("facts"))
     requirement = models.TextField(_("requirement"))
@@ -523,8 +561,7 @@ class Talk(models.Model):
     the held talk that reached the threshold; at most one head talk per such talk).
 
     Department and region are those of the person talked to when it was scheduled, kept
-    for scoping. A talk may cite a case; efficiency complaints will be linked here once
-    they exist (for now a substantiated complaint is the reason and its text). Every
+    for scoping. A talk may cite a case and the efficiency complaint behind it. Every
     change is a ``TalkEvent`` row. A talk missed without a valid reason is a bad record
     (不良记录)."""
 
@@ -561,6 +598,14 @@ class Talk(models.Model):
     reason_text = models.TextField(pgettext_lazy("talk", "what it is about"))
     case = models.ForeignKey(
         Case, verbose_name=_("case"), null=True, blank=True, on_delete=models.PROTECT, related_name="talks"
+    )
+    complaint = models.ForeignKey(
+        "Complaint",
+        verbose_name=_("efficiency complaint"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="talks",
     )
     scheduled_at = models.DateTimeField(pgettext_lazy("talk", "scheduled for"))
     place = models.CharField(pgettext_lazy("talk", "place"), max_length=200)
@@ -634,3 +679,385 @@ class TalkEvent(HistoryEntry):
 
     def __str__(self) -> str:
         return f"{self.action} · {self.talk_id}"
+
+
+# --------------------------------------------------------------------------- efficiency complaints
+
+
+class ComplaintChannel(models.TextChoices):
+    PORTAL = "portal", _("online, through the portal")
+    PHONE = "phone", _("telephone")
+    LETTER = "letter", _("letter")
+    VISIT = "visit", _("visit in person")
+    HOTLINE = "hotline", _("transferred by the 12345 hotline")
+
+
+class ComplaintCategory(models.TextChoices):
+    """What is complained about: seed 004 part 1, 一、处理范围, and retaliation (四、2)."""
+
+    NOT_DISCLOSED = "not_disclosed", _("not disclosing or not notifying as required")
+    REFUSED = "refused", _("refusing or obstructing a valid application")
+    NO_NOTICE = "no_notice", _("no one-time notice of what is missing")
+    LOST_MATERIALS = "lost_materials", _("losing or damaging the applicant's materials")
+    NOT_TRANSFERRED = "not_transferred", _("not explaining, referring or transferring a matter")
+    BUCK_PASSING = "buck_passing", _("buck-passing")
+    ATTITUDE = "attitude", _("bad attitude")
+    EFFICIENCY = "efficiency", _("low efficiency or overdue handling")
+    FEES = "fees", _("changing the scope or standard of fees")
+    IGNORED = "ignored", _("ignoring reasonable requests")
+    RETALIATION = "retaliation", _("retaliation against a complainant")
+    OTHER = "other", pgettext_lazy("complaint category", "other")
+
+
+class ComplaintStatus(models.TextChoices):
+    REGISTERED = "registered", pgettext_lazy("complaint", "registered")
+    HANDLING = "handling", pgettext_lazy("complaint", "being handled")
+    PROPOSED = "proposed", pgettext_lazy("complaint", "proposal awaiting approval")
+    CONSENTED = "consented", pgettext_lazy("complaint", "handling agreed, unit acting")
+    HANDLED = "handled", pgettext_lazy("complaint", "handled")
+    CLOSED = "closed", pgettext_lazy("complaint", "answered without investigation")
+    ARCHIVED = "archived", pgettext_lazy("complaint", "archived")
+
+
+class ComplaintMode(models.TextChoices):
+    SELF = "self", _("handled by the supervision room (自办)")
+    TRANSFER = "transfer", _("transferred to a handling unit (转办)")
+
+
+class MeasureKind(models.TextChoices):
+    """处理方式, seed 004 part 1, 二."""
+
+    SELF_EXAMINATION = "self_examination", _("written self-examination")
+    CRITICISM = "criticism", _("notice of criticism")
+    RECTIFICATION = "rectification", _("rectification within a time limit")
+    HONOURS = "honours", _("loss of the year's honours")
+    REMOVAL = "removal", _("removal from the approval post")
+    DISCIPLINARY = "disciplinary", _("referral for disciplinary action")
+
+
+class Complaint(models.Model):
+    """An efficiency complaint (效能投诉), registered on the 效能投诉受理登记表 and handled
+    by the supervision room of ``region`` (seed 004 part 1, 三、处理程序).
+
+    ``department`` (and optionally ``staff`` and ``case``) is what it is about. The
+    complainant's particulars are shown only to the supervision room (supervisors whose
+    scope covers the complaint); everyone else sees the complaint without them.
+
+    The complaint's time limits are watched like a case's: ``subjects`` are the deadlines
+    running, ``rule_version`` the ladder that applies and ``next_at`` the next moment a
+    warning or card can fire, read by the same sweep."""
+
+    scope_region_field = "region"
+    scope_department_field = "department"
+
+    number = models.CharField(_("number"), max_length=40, db_index=True)
+    serial = models.PositiveIntegerField(_("serial"))
+    year = models.PositiveSmallIntegerField(_("year"))
+    region = models.ForeignKey(
+        Region, verbose_name=_("supervision room's region"), on_delete=models.PROTECT, related_name="+"
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=ComplaintChannel.choices)
+    category = models.CharField(
+        pgettext_lazy("complaint", "category"), max_length=16, choices=ComplaintCategory.choices
+    )
+    priority = models.BooleanField(_("priority"), default=False)
+    complainant_name = models.CharField(_("complainant"), max_length=100)
+    complainant_mobile = models.CharField(_("complainant's mobile"), max_length=11, blank=True)
+    complainant_phone = models.CharField(_("other telephone"), max_length=30, blank=True)
+    complainant_address = models.CharField(_("complainant's address"), max_length=200, blank=True)
+    complainant_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("complainant's account"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    department = models.ForeignKey(
+        Department, verbose_name=_("department complained about"), on_delete=models.PROTECT, related_name="+"
+    )
+    staff = models.ForeignKey(
+        "org.Staff",
+        verbose_name=_("staff member complained about"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="complaints",
+    )
+    case = models.ForeignKey(
+        Case,
+        verbose_name=_("case"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="complaints",
+    )
+    content = models.TextField(pgettext_lazy("complaint", "what happened"))
+    request = models.TextField(_("what the complainant asks for"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=ComplaintStatus.choices, default=ComplaintStatus.REGISTERED
+    )
+    received_at = models.DateTimeField(_("received at"))
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("registered by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    ack_due = models.DateField(_("complainant told of acceptance by"))
+    acked_at = models.DateTimeField(_("complainant told of acceptance at"), null=True, blank=True)
+    answer = models.TextField(_("answer to the complainant"), blank=True)
+    accepted_on = models.DateField(_("accepted on"), null=True, blank=True)
+    mode = models.CharField(_("handling"), max_length=8, choices=ComplaintMode.choices, blank=True)
+    handling_unit = models.ForeignKey(
+        Department,
+        verbose_name=_("handling unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    handling_limit = models.PositiveSmallIntegerField(
+        _("handling limit (working days)"), null=True, blank=True
+    )
+    handling_due = models.DateField(_("handled by"), null=True, blank=True)
+    feedback_due = models.DateField(_("feedback by"), null=True, blank=True)
+    interim_at = models.DateTimeField(_("complainant told of the delay at"), null=True, blank=True)
+    feedback = models.TextField(_("feedback to the complainant"), blank=True)
+    feedback_at = models.DateTimeField(_("feedback given at"), null=True, blank=True)
+    feedback_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("feedback given by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    findings = models.TextField(_("findings"), blank=True)
+    proposal = models.TextField(_("proposed handling"), blank=True)
+    substantiated = models.BooleanField(_("substantiated"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    result = models.TextField(_("result of the handling"), blank=True)
+    handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
+    reinvestigations = models.PositiveSmallIntegerField(_("re-investigations ordered"), default=0)
+    repeat_of = models.ForeignKey(
+        "self",
+        verbose_name=_("repeats the complaint"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="repeats",
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
+    archived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("archived by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    archive = models.FileField(_("archive file"), upload_to="complaints/archive/%Y/", blank=True)
+    archive_sha256 = models.CharField(_("archive SHA-256"), max_length=64, blank=True)
+    # The watch: the deadlines running, the ladder, the next moment a rule can fire.
+    subjects = models.JSONField(_("deadlines watched"), default=list, blank=True)
+    rule_version = models.ForeignKey(
+        RuleSetVersion,
+        verbose_name=_("rule set version"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    next_at = models.DateTimeField(_("next moment a rule can fire"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("efficiency complaint")
+        verbose_name_plural = _("efficiency complaints")
+        ordering = ["-priority", "-received_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "year", "serial"], name="supervision_complaint_serial"),
+            models.CheckConstraint(
+                condition=~Q(mode="transfer") | Q(handling_unit__isnull=False),
+                name="supervision_complaint_transfer_unit",
+            ),
+            models.CheckConstraint(
+                condition=Q(handling_limit__isnull=True) | Q(handling_limit__lte=15),
+                name="supervision_complaint_limit_15",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_at"], condition=Q(next_at__isnull=False), name="supervision_complaint_due"
+            ),
+            models.Index(fields=["department", "received_at"], name="supervision_complaint_dept"),
+            models.Index(fields=["region", "status"], name="supervision_complaint_status"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in (ComplaintStatus.CLOSED, ComplaintStatus.ARCHIVED)
+
+    @property
+    def responsible_department_id(self) -> int | None:
+        """Who answers for the handling deadline: the unit of a transferred complaint."""
+        return self.handling_unit_id if self.mode == ComplaintMode.TRANSFER else None
+
+
+class ComplaintEvent(HistoryEntry):
+    """The history of a complaint (append-only): registered, accepted, transferred, each
+    record, proposal, approval, consent, result, feedback, re-investigation, archive."""
+
+    complaint = models.ForeignKey(
+        Complaint, verbose_name=_("efficiency complaint"), on_delete=models.CASCADE, related_name="events"
+    )
+
+    class Meta(HistoryEntry.Meta):
+        verbose_name = _("complaint event")
+        verbose_name_plural = _("complaint events")
+        ordering = ["complaint", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.action} · {self.complaint_id}"
+
+
+class ComplaintDocumentKind(models.TextChoices):
+    ATTACHMENT = "attachment", _("complainant's attachment")
+    RECORD = "record", _("investigation record")
+    REPORT = "report", _("handling unit's written report")
+    FEEDBACK = "feedback", _("written feedback")
+    OTHER = "other", pgettext_lazy("document", "other")
+
+
+class ComplaintDocument(models.Model):
+    """A file kept with a complaint; every one goes into the archive."""
+
+    complaint = models.ForeignKey(
+        Complaint, verbose_name=_("efficiency complaint"), on_delete=models.PROTECT, related_name="documents"
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=ComplaintDocumentKind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    file = models.FileField(_("file"), upload_to="complaints/%Y/")
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"))
+
+    class Meta:
+        verbose_name = _("complaint document")
+        verbose_name_plural = _("complaint documents")
+        ordering = ["complaint", "uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class InvestigationKind(models.TextChoices):
+    TALK = "talk", _("talk (谈话)")
+    INQUIRY = "inquiry", _("inquiry (询问)")
+    DOCUMENTS = "documents", _("review of documents (查阅资料)")
+    SITE = "site", _("on-site check")
+
+
+class Investigation(models.Model):
+    """One investigation record of a complaint: a talk, an inquiry, a review of documents."""
+
+    complaint = models.ForeignKey(
+        Complaint,
+        verbose_name=_("efficiency complaint"),
+        on_delete=models.PROTECT,
+        related_name="investigations",
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=InvestigationKind.choices)
+    held_on = models.DateField(_("date"))
+    people = models.CharField(_("people involved"), max_length=200, blank=True)
+    record = models.TextField(_("record"))
+    document = models.ForeignKey(
+        ComplaintDocument,
+        verbose_name=_("document"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded at"))
+
+    class Meta:
+        verbose_name = _("investigation record")
+        verbose_name_plural = _("investigation records")
+        ordering = ["complaint", "held_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.held_on}"
+
+
+class ComplaintMeasure(models.Model):
+    """A measure taken on a substantiated complaint, against a staff member and their
+    department (counted in performance)."""
+
+    complaint = models.ForeignKey(
+        Complaint, verbose_name=_("efficiency complaint"), on_delete=models.PROTECT, related_name="measures"
+    )
+    kind = models.CharField(_("measure"), max_length=16, choices=MeasureKind.choices)
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), on_delete=models.PROTECT, related_name="+"
+    )
+    staff = models.ForeignKey(
+        "org.Staff",
+        verbose_name=_("staff member"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="complaint_measures",
+    )
+    note = models.TextField(_("note"), blank=True)
+    rectify_by = models.DateField(_("rectify by"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("measure")
+        verbose_name_plural = _("measures")
+        ordering = ["complaint", "pk"]
+        indexes = [models.Index(fields=["department", "decided_at"], name="supervision_measure_dept")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.complaint_id}"

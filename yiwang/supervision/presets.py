@@ -7,6 +7,12 @@
 * ``three-stage`` (seed 003): a warning when the limit approaches (2 working days or 20 %
   of it remain), a yellow card when it is reached (on the due date), a red card when it is
   exceeded (the first working day after). Steps get the same with one day's warning.
+
+Both also watch the time limits of efficiency complaints (seed 004 part 1): telling the
+complainant of the acceptance (3 working days), the handling (7, extended at most to 15;
+15 when transferred) and the feedback (10). ``room`` gives a yellow card one working day
+after such a limit and a red card three working days later; ``three-stage`` warns two
+working days before, a yellow card on the day, a red card the day after.
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ class Preset:
     stages: tuple[StageRule, ...]
 
 
+COMPLAINT_TARGET_VALUES = ("complaint_ack", "complaint_handling", "complaint_feedback")
+
 ROOM = "room"
 THREE_STAGE = "three-stage"
 
@@ -38,6 +46,14 @@ PRESETS: dict[str, Preset] = {
             StageRule("case", "red", "after_previous", 3, None, "accountability"),
             StageRule("acceptance", "yellow", "overdue", 1, None, "inquiry"),
             StageRule("acceptance", "red", "after_previous", 3, None, "accountability"),
+            *(
+                rung
+                for target in COMPLAINT_TARGET_VALUES
+                for rung in (
+                    StageRule(target, "yellow", "overdue", 1, None, ""),
+                    StageRule(target, "red", "after_previous", 3, None, ""),
+                )
+            ),
         ),
     ),
     THREE_STAGE: Preset(
@@ -56,6 +72,15 @@ PRESETS: dict[str, Preset] = {
             StageRule("step", "warning", "remaining", 2, None, ""),
             StageRule("step", "yellow", "overdue", 0, None, ""),
             StageRule("step", "red", "overdue", 1, None, ""),
+            *(
+                rung
+                for target in COMPLAINT_TARGET_VALUES
+                for rung in (
+                    StageRule(target, "warning", "remaining", 2, None, ""),
+                    StageRule(target, "yellow", "overdue", 0, None, ""),
+                    StageRule(target, "red", "overdue", 1, None, ""),
+                )
+            ),
         ),
     ),
 }

@@ -360,7 +360,7 @@ def alerts_for(user: Any) -> QuerySet[Alert]:
 
 
 def alert_list(user: Any) -> QuerySet[Alert]:
-    return alerts_for(user).select_related("case", "case__item_version", "department")
+    return alerts_for(user).select_related("case", "case__item_version", "department", "complaint")
 
 
 def alert_for(user: Any, pk: int) -> Alert | None:
@@ -370,6 +370,7 @@ def alert_for(user: Any, pk: int) -> Alert | None:
             "case",
             "case__item_version",
             "case__region",
+            "complaint__department",
             "department",
             "explained_by__staff",
             "resolved_by__staff",

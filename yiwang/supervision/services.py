@@ -45,6 +45,7 @@ from yiwang.supervision.models import (
     Irregularity,
     Level,
     Notice,
+    NoticeKind,
     NoticeSequence,
     RuleAssignment,
     RuleSet,
@@ -496,6 +497,7 @@ def overseers(*, department_id: int, region_path: str) -> list[AbstractBaseUser]
 class SweepReport:
     at: dt.datetime
     watches: int = 0
+    complaints: int = 0
     alerts: int = 0
     notices: int = 0
     messages: int = 0
@@ -505,11 +507,12 @@ class SweepReport:
     def __str__(self) -> str:
         levels = ", ".join(f"{Level(k).label} {v}" for k, v in sorted(self.by_level.items()))
         return _(
-            "Sweep as of %(at)s: %(watches)d cases due, %(alerts)d alerts raised (%(levels)s), "
-            "%(notices)d notices, %(messages)d messages, %(seconds).2f s."
+            "Sweep as of %(at)s: %(watches)d cases and %(complaints)d complaints due, "
+            "%(alerts)d alerts raised (%(levels)s), %(notices)d notices, %(messages)d messages, %(seconds).2f s."
         ) % {
             "at": timezone.localtime(self.at).strftime("%Y-%m-%d %H:%M"),
             "watches": self.watches,
+            "complaints": self.complaints,
             "alerts": self.alerts,
             "levels": levels or "-",
             "notices": self.notices,
@@ -591,35 +594,41 @@ def _allocate_serials(region_id: int, kind: str, year: int, count: int) -> int:
 
 
 def _new_notices(
-    specs: Sequence[tuple[str, Case, Alert | None, str, str, dt.date | None]],
+    specs: Sequence[tuple[str, Any, Alert | None, str, str, dt.date | None]],
     *,
     at: dt.datetime,
     user: User | None,
     region: Region | None = None,
 ) -> list[Notice]:
-    """Number and save notices (kind, case, alert, facts, requirement, reply_by), PDFs later."""
+    """Number and save notices (kind, case or complaint, alert, facts, requirement,
+    reply_by), PDFs later. A notice about a complaint's card is addressed to the
+    department the card lies with; one about the complaint itself, to the department
+    complained about."""
     from yiwang.supervision.documents import default_requirement, notice_number
+    from yiwang.supervision.models import Complaint
 
     groups: dict[tuple[int, str, int], list[int]] = {}
     year = timezone.localtime(at).year
-    for i, (kind, case, *_rest) in enumerate(specs):
-        groups.setdefault(((region or case.region).pk, kind, year), []).append(i)
+    for i, (kind, subject, *_rest) in enumerate(specs):
+        groups.setdefault(((region or subject.region).pk, kind, year), []).append(i)
     notices: list[Notice | None] = [None] * len(specs)
     for (region_id, kind, yr), indexes in groups.items():
         first = _allocate_serials(region_id, kind, yr, len(indexes))
         for offset, i in enumerate(indexes):
-            _kind, case, alert, facts, requirement, reply_by = specs[i]
+            _kind, subject, alert, facts, requirement, reply_by = specs[i]
+            is_complaint = isinstance(subject, Complaint)
             serial = first + offset
             notices[i] = Notice(
-                number=notice_number(kind, region_short_name(region or case.region), yr, serial),
+                number=notice_number(kind, region_short_name(region or subject.region), yr, serial),
                 kind=kind,
                 serial=serial,
                 year=yr,
                 region_id=region_id,
-                department_id=case.department_id,
-                case=case,
+                department_id=alert.department_id if alert is not None else subject.department_id,
+                case=None if is_complaint else subject,
+                complaint=subject if is_complaint else None,
                 alert=alert,
-                issuing_unit=issuing_unit(region or case.region),
+                issuing_unit=issuing_unit(region or subject.region),
                 facts=facts,
                 requirement=requirement or default_requirement(kind, reply_by),
                 reply_by=reply_by,
@@ -659,6 +668,9 @@ def sweep(at: dt.datetime | None = None, *, batch: int = 500, notify: bool = Tru
                 break
             seen.update(w.case_id for w in watches)
             _sweep_batch(watches, at, report, notify=notify)
+    from yiwang.supervision.complaints import sweep_complaints
+
+    sweep_complaints(at, report, batch=batch, notify=notify)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -1070,7 +1082,26 @@ def alert_conclude(*, alert: Alert, user: User | None, verdict: str, note: str =
     alert.resolved_at = now
     alert.save(update_fields=["status", "resolution", "resolved_by", "resolved_at"])
     _record(alert, verdict, user, note, now)
-    if verdict == "escalate":
+    if verdict == "escalate" and alert.complaint_id is not None:
+        from yiwang.supervision.complaints import complaint_card_facts
+        from yiwang.supervision.models import Complaint
+
+        complaint = Complaint.objects.select_related("region", "department").get(pk=alert.complaint_id)
+        _new_notices(
+            [
+                (
+                    "urging",
+                    complaint,
+                    alert,
+                    complaint_card_facts(complaint, alert) + note,
+                    "",
+                    reply_deadline(now),
+                )
+            ],
+            at=now,
+            user=user,
+        )
+    elif verdict == "escalate":
         case = Case.objects.select_related("region", "department", "item_version").get(pk=alert.case_id)
         _new_notices(
             [("urging", case, alert, _notice_facts(case, alert) + note, "", reply_deadline(now))],
@@ -1096,7 +1127,7 @@ def notice_issue(
     """A supervisor issues a notice about a case (urging, recommendation, …)."""
     from yiwang.supervision.documents import NOTICE_TITLES
 
-    if kind not in NOTICE_TITLES:
+    if kind not in NOTICE_TITLES or kind == NoticeKind.DECISION:
         raise SupervisionError(_("Choose the kind of notice."), SupervisionErrorCode.BAD_INPUT, "kind")
     if not can_act(user, case, Role.SUPERVISOR):
         raise SupervisionError(
@@ -1135,12 +1166,14 @@ def issue_pdf(notice: Notice) -> Notice:
     with transaction.atomic():
         notice = (
             Notice.objects.select_for_update(of=("self",))  # the case is optional: an outer join
-            .select_related("case", "department", "case__item_version")
+            .select_related("case", "department", "case__item_version", "complaint")
             .get(pk=notice.pk)
         )
         if notice.sha256:
             return notice
         case = notice.case
+        if case is None and notice.complaint is not None and notice.complaint.case_id is not None:
+            case = Case.objects.select_related("item_version").get(pk=notice.complaint.case_id)
         content = NoticeContent(
             kind=notice.kind,
             number=notice.number,
@@ -1159,7 +1192,17 @@ def issue_pdf(notice: Notice) -> Notice:
         notice.pdf.save(f"{notice.kind}-{notice.year}-{notice.serial}.pdf", ContentFile(data), save=False)
         notice.sha256 = digest
         notice.save(update_fields=["pdf", "sha256"])
-        if case is not None:
+        if notice.complaint is not None:
+            from yiwang.supervision.complaints import record_event
+
+            record_event(
+                notice.complaint,
+                "notice",
+                notice.issued_by,
+                notice.issued_at,
+                f"{notice.number} {notice.get_kind_display()} SHA-256 {digest}",
+            )
+        elif case is not None:
             case_record_notice(
                 case=case,
                 user=notice.issued_by,

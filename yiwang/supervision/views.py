@@ -223,11 +223,12 @@ def _render_alert(
     if conclude is None and selectors.may_conclude(user, alert):
         conclude = forms.ConcludeForm(prefix="conclude")
     history = selectors.alert_history(alert)
-    case_watched = selectors.case_for(user, alert.case.number) is not None
+    case_watched = alert.case is not None and selectors.case_for(user, alert.case.number) is not None
     context = {
         **_base_context(request, "alerts"),
         "alert": alert,
         "case": alert.case,
+        "complaint": alert.complaint,
         "case_watched": case_watched,
         "history": history,
         "notices": list(alert.notices.order_by("issued_at", "pk")),

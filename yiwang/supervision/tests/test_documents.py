@@ -60,6 +60,14 @@ SAMPLES: dict[str, dict[str, Any]] = {
         ),
         "cc": "邯郸市人民政府政务服务管理办公室",
     },
+    NoticeKind.DECISION: {
+        "number": "邯山监决〔2025〕1号",
+        "item": "",
+        "case_number": "",
+        "applicant": "",
+        "facts": "经调查，邯山效投〔2025〕3号投诉反映的窗口工作人员服务态度差、推诿扯皮问题属实。",
+        "cc": "邯山区人力资源和社会保障局",
+    },
 }
 
 
@@ -177,6 +185,10 @@ def test_the_notices_carry_the_seeds_standard_requirements(pdfs: dict[str, bytes
     assert "为此，提出如下监察建议：" in recommendation
     assert "请于2025年10月20日前将采纳本建议及整改落实情况书面回复电子监察室" in recommendation
     assert "特此建议。" in recommendation
+    decision = texts[NoticeKind.DECISION]
+    assert "作出如下监察决定：" in decision
+    assert "请于2025年10月20日前将执行情况书面报送电子监察室" in decision
+    assert "特此决定。" in decision
     # Not about one case: no case number, no empty quotation marks.
     assert "办件编号" not in recommendation
     assert "经查，第1项：" in recommendation
@@ -244,7 +256,7 @@ def test_the_default_requirement_names_the_date_or_today() -> None:
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"kind": "decision"}, "kind: unknown notice kind 'decision'"),
+        ({"kind": "verdict"}, "kind: unknown notice kind 'verdict'"),
         ({"kind": ""}, "kind: unknown notice kind ''"),
         ({"number": ""}, "number: must not be empty"),
         ({"number": "   "}, "number: must not be empty"),
