@@ -43,6 +43,8 @@ from yiwang.supervision.models import (
     LEVEL_ORDER,
     Alert,
     AlertAction,
+    Complaint,
+    ComplaintEvent,
     DetectorSetting,
     Irregularity,
     Notice,
@@ -806,6 +808,7 @@ class NoticeOfAlertInline(ReadOnlyInline):
 class AlertAdmin(ReadOnlyScopedAdmin):
     list_display = (
         "case",
+        "complaint",
         "level",
         "target",
         "subject_name",
@@ -814,7 +817,7 @@ class AlertAdmin(ReadOnlyScopedAdmin):
         "raised_at",
         "status",
     )
-    list_select_related = ("case", "department")
+    list_select_related = ("case", "complaint", "department")
     list_filter = ("level", "status", "target", ("department", admin.RelatedOnlyFieldListFilter))
     search_fields = ("=case__number",)
     date_hierarchy = "raised_at"
@@ -822,6 +825,7 @@ class AlertAdmin(ReadOnlyScopedAdmin):
     inlines = (AlertActionInline, NoticeOfAlertInline)
     fields = (
         "case",
+        "complaint",
         "department",
         "region",
         "target",
@@ -846,7 +850,7 @@ class AlertActionAdmin(ReadOnlyMixin, admin.ModelAdmin):  # type: ignore[type-ar
     """An alert's history, placed by its alert."""
 
     list_display = ("alert", "case_number", "action", "actor", "at")
-    list_select_related = ("alert__case", "actor")
+    list_select_related = ("alert__case", "alert__complaint", "actor")
     list_filter = ("action",)
     search_fields = ("=alert__case__number",)
     show_full_result_count = False
@@ -873,7 +877,8 @@ class AlertActionAdmin(ReadOnlyMixin, admin.ModelAdmin):  # type: ignore[type-ar
 
     @admin.display(description=_("case"), ordering="alert__case__number")
     def case_number(self, obj: AlertAction) -> str:
-        return obj.alert.case.number
+        alert = obj.alert
+        return alert.case.number if alert.case is not None else str(alert.complaint)
 
 
 @admin.register(Irregularity)
@@ -971,3 +976,49 @@ class TalkAdmin(ReadOnlyScopedAdmin):
     search_fields = ("staff__name",)
     date_hierarchy = "scheduled_at"
     inlines = [TalkEventInline]
+
+
+class ComplaintEventInline(ReadOnlyInline):
+    model = ComplaintEvent
+    fields = ("action", "actor", "at", "note")
+
+
+@admin.register(Complaint)
+class ComplaintAdmin(ReadOnlyScopedAdmin):
+    """Efficiency complaints are registered and handled on the supervision pages
+    (/supervision/complaints/), which check who may; here they are only read, and never
+    with the complainant's particulars, which only the supervision room sees there."""
+
+    list_display = ("number", "category", "department", "status", "mode", "received_at", "priority")
+    list_select_related = ("department",)
+    list_filter = ("status", "category", "mode", "channel", ("department", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("=number",)
+    date_hierarchy = "received_at"
+    show_full_result_count = False
+    inlines = [ComplaintEventInline]
+    fields = (
+        "number",
+        "region",
+        "channel",
+        "category",
+        "priority",
+        "department",
+        "staff",
+        "case",
+        "content",
+        "status",
+        "received_at",
+        "ack_due",
+        "accepted_on",
+        "mode",
+        "handling_unit",
+        "handling_due",
+        "feedback_due",
+        "substantiated",
+        "result",
+        "handled_at",
+        "feedback_at",
+        "reinvestigations",
+        "repeat_of",
+        "archived_at",
+    )

@@ -30,7 +30,7 @@ from yiwang.org.models import Department, Staff
 from yiwang.supervision import talks
 from yiwang.supervision.filters import ScopedFilterSet
 from yiwang.supervision.forms import apply_supervision_error
-from yiwang.supervision.models import Talk, TalkLevel, TalkReason, TalkStatus
+from yiwang.supervision.models import Complaint, Talk, TalkLevel, TalkReason, TalkStatus
 from yiwang.supervision.services import SupervisionError
 from yiwang.supervision.views import REFUSED, RESULTS_TARGET, _base_context, _guarded, _is_htmx, _page
 
@@ -89,10 +89,23 @@ class ScheduleForm(forms.Form):
         max_length=30,
         help_text=gettext_lazy("Optional: the case the talk is about."),
     )
+    complaint = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.user = user
         self.fields["staff"].queryset = talks.staff_in_scope(user)  # type: ignore[attr-defined]
+
+    def clean_complaint(self) -> Complaint | None:
+        from yiwang.supervision.complaints import complaints_for
+
+        pk = self.cleaned_data.get("complaint")
+        if pk is None:
+            return None
+        complaint = complaints_for(self.user).select_related("department").filter(pk=pk).first()
+        if complaint is None:
+            raise ValidationError(_("No such complaint within your scope."))
+        return complaint
 
     def clean_case(self) -> Case | None:
         number = (self.cleaned_data.get("case") or "").strip()
@@ -197,6 +210,20 @@ def talk_new(request: HttpRequest) -> HttpResponse:
         staff_id = request.GET.get("staff", "")
         if staff_id.isdigit():
             initial["staff"] = int(staff_id)
+        complaint_id = request.GET.get("complaint", "")
+        if complaint_id.isdigit():
+            from yiwang.supervision.complaints import complaints_for
+
+            complaint = complaints_for(request.user).filter(pk=int(complaint_id)).first()
+            if complaint is not None:
+                initial.update(
+                    complaint=complaint.pk,
+                    reason=TalkReason.COMPLAINT,
+                    reason_text=_("Efficiency complaint %(number)s: %(content)s")
+                    % {"number": complaint.number, "content": complaint.content[:300]},
+                )
+                if complaint.staff_id is not None and "staff" not in initial:
+                    initial["staff"] = complaint.staff_id
         return _render_new(request, ScheduleForm(user=request.user, initial=initial))
     form = ScheduleForm(request.POST, user=request.user)
     if form.is_valid():
@@ -210,6 +237,7 @@ def talk_new(request: HttpRequest) -> HttpResponse:
                 scheduled_at=d["scheduled_at"],
                 place=d["place"],
                 case=d["case"],
+                complaint=d["complaint"],
             )
         except SupervisionError as error:
             apply_supervision_error(form, error)

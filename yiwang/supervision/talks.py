@@ -46,7 +46,7 @@ from yiwang.core import calendar
 from yiwang.core.notify import Message, send
 from yiwang.org.models import PATH_LENGTH, Department, Role, RoleAssignment, Staff
 from yiwang.org.permissions import can_act, scope_of, staff_of, visible
-from yiwang.supervision.models import Talk, TalkEvent, TalkLevel, TalkReason, TalkStatus
+from yiwang.supervision.models import Complaint, Talk, TalkEvent, TalkLevel, TalkReason, TalkStatus
 from yiwang.supervision.selectors import HistoryLine, history
 from yiwang.supervision.services import SupervisionError, SupervisionErrorCode, overseers
 
@@ -139,6 +139,7 @@ def talk_for(user: User | None, pk: int) -> Talk | None:
             "department",
             "region",
             "case",
+            "complaint",
             "concerning__department",
             "escalated_from",
             "escalation",
@@ -349,9 +350,12 @@ def talk_schedule(
     case: Case | None = None,
     level: str = TalkLevel.STAFF,
     concerning: Staff | None = None,
+    complaint: Complaint | None = None,
     at: dt.datetime | None = None,
 ) -> Talk:
-    """A supervisor schedules a talk with a staff member of their scope, and tells them."""
+    """A supervisor schedules a talk with a staff member of their scope, and tells them.
+    A talk about an efficiency complaint (``complaint``) is with someone of the department
+    complained about, by the room handling it, and goes into the complaint's history."""
     at = _moment(at)
     if not can_schedule_with(user, staff):
         raise SupervisionError(
@@ -407,7 +411,23 @@ def talk_schedule(
         raise SupervisionError(
             _("No case with this number within your scope."), SupervisionErrorCode.BAD_INPUT, "case"
         )
-    return _create(
+    if complaint is not None:
+        from yiwang.supervision.complaints import is_room
+
+        if not is_room(user, complaint):
+            raise SupervisionError(
+                _("No such complaint within your scope."), SupervisionErrorCode.BAD_INPUT, "complaint"
+            )
+        if staff.department_id != complaint.department_id:
+            raise SupervisionError(
+                _("Complaint %(number)s is about %(department)s: talk with someone who works there.")
+                % {"number": complaint.number, "department": complaint.department.name},
+                SupervisionErrorCode.BAD_INPUT,
+                "staff",
+            )
+        if case is None:
+            case = complaint.case
+    talk = _create(
         user=user,
         staff=staff,
         reason=reason,
@@ -418,7 +438,20 @@ def talk_schedule(
         level=level,
         concerning=concerning,
         at=at,
+        complaint=complaint,
     )
+    if complaint is not None:
+        from yiwang.supervision.complaints import record_event
+
+        record_event(
+            complaint,
+            "talk",
+            user,
+            at,
+            _("With %(name)s on %(when)s, %(place)s")
+            % {"name": staff.name, "when": _when(scheduled_at), "place": place},
+        )
+    return talk
 
 
 def _create(
@@ -436,6 +469,7 @@ def _create(
     escalated_from: Talk | None = None,
     note: str = "",
     notify: bool = True,
+    complaint: Complaint | None = None,
 ) -> Talk:
     actor = _actor(user)
     talk = Talk.objects.create(
@@ -448,6 +482,7 @@ def _create(
         reason=reason,
         reason_text=reason_text,
         case=case,
+        complaint=complaint,
         scheduled_at=scheduled_at,
         place=place,
         created_by=actor,

@@ -694,3 +694,67 @@ def test_the_talk_pages_take_constant_queries(
     for day in ("2025-09-30", "2025-10-09", "2025-10-10"):
         held_on(supervisor, first.staff, day)
     assert measure(first) == small
+
+
+# --------------------------------------------------------------------------- talks about a complaint
+
+
+def test_a_talk_about_a_complaint_cites_it_and_enters_its_history(
+    supervisor: Any, clerk: Staff, neighbour_clerk: Staff, neighbour_supervisor: Any
+) -> None:
+    from yiwang.supervision import complaints
+    from yiwang.supervision.models import ComplaintEvent
+
+    complaint = complaints.complaint_register(
+        user=supervisor,
+        channel="visit",
+        category="attitude",
+        department=clerk.department,
+        staff=clerk,
+        content="窗口人员态度生硬，拒绝解释所缺材料。",
+        complainant_name="刘女士",
+        complainant_mobile="13912345678",
+        at=at("2025-10-09", "09:00"),
+    )
+    before = (Talk.objects.count(), ComplaintEvent.objects.filter(complaint=complaint).count())
+    # A supervisor of another county does not handle this complaint.
+    with pytest.raises(SupervisionError) as refused:
+        talks.talk_schedule(
+            user=neighbour_supervisor,
+            staff=neighbour_clerk,
+            reason="complaint",
+            reason_text="投诉属实",
+            scheduled_at=at("2025-10-13", "10:00"),
+            complaint=complaint,
+            at=at("2025-10-09", "10:00"),
+        )
+    assert refused.value.field == "complaint"
+    # Someone of another department of the county is not whom it is about.
+    tax = DepartmentFactory(name="邯山区税务局", region=clerk.department.region)
+    other = StaffFactory(user=UserFactory(username="tax_hs"), name="何科员", department=tax)
+    with pytest.raises(SupervisionError) as elsewhere:
+        talks.talk_schedule(
+            user=supervisor,
+            staff=other,
+            reason="complaint",
+            reason_text="投诉属实",
+            scheduled_at=at("2025-10-13", "10:00"),
+            complaint=complaint,
+            at=at("2025-10-09", "10:00"),
+        )
+    assert elsewhere.value.field == "staff"
+    assert "邯山区市场监督管理局" in elsewhere.value.text
+    assert (Talk.objects.count(), ComplaintEvent.objects.filter(complaint=complaint).count()) == before
+
+    talk = talks.talk_schedule(
+        user=supervisor,
+        staff=clerk,
+        reason="complaint",
+        reason_text="投诉反映服务态度差，经查属实。",
+        scheduled_at=at("2025-10-13", "10:00"),
+        complaint=complaint,
+        at=at("2025-10-09", "10:00"),
+    )
+    assert talk.complaint == complaint
+    line = ComplaintEvent.objects.filter(complaint=complaint, action="talk").get()
+    assert clerk.name in line.note and "2025-10-13 10:00" in line.note
