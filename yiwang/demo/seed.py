@@ -27,6 +27,7 @@ from yiwang.catalog import services as catalog_services
 from yiwang.catalog.factories import published_item
 from yiwang.catalog.models import CaseKind, CatalogEntry, Item
 from yiwang.demo import cases as demo_cases
+from yiwang.demo import complaints as demo_complaints
 from yiwang.demo import data
 from yiwang.org.factories import DepartmentFactory, StaffFactory, UserFactory, center, grant, region, window
 from yiwang.org.models import Department, Region, Role
@@ -106,6 +107,7 @@ def seed_demo(*, cases: int = demo_cases.DEMO_CASES) -> SeedResult:
         # The cards the demo's history earned, at the moments they fell due, then the sweep
         # that keeps watching from now on.
         now = timezone.now()
+        demo_complaints.seed_complaints(now=now)
         alerts = supervision.backfill(start=now - dt.timedelta(days=120), end=now)
         alerts += supervision.sweep(now).alerts
     return SeedResult(logins=logins, item_codes=codes, cases=case_result, alerts=alerts)
