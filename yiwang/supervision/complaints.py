@@ -45,6 +45,8 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import reduce
+from operator import or_
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -198,10 +200,29 @@ def is_unit(user: User | None, complaint: Complaint) -> bool:
 # --------------------------------------------------------------------------- reads
 
 
+def _headed_room_paths(user: User | None) -> list[str]:
+    """The region paths of the supervision rooms the user heads (a leader limited to the room)."""
+    ids: set[int] = set()
+    for grant in scope_of(user).grants_for((Role.LEADER,)):
+        if grant.department_ids is not None:
+            ids |= grant.department_ids
+    if not ids:
+        return []
+    return list(
+        Department.objects.filter(pk__in=ids, is_supervision_room=True).values_list("region__path", flat=True)
+    )
+
+
 def complaints_for(user: User | None) -> QuerySet[Complaint]:
     """What a user may read: supervisors and leaders in scope (a department's head sees
-    those about the department), and the staff of a unit the complaints transferred to it."""
+    those about the department), the head of a supervision room those of the room's region
+    (they approve them: ``is_head``), and the staff of a unit the complaints transferred to it."""
     watched = visible(user, Complaint.objects.all(), roles=(Role.SUPERVISOR, Role.LEADER))
+    rooms = _headed_room_paths(user)
+    if rooms:
+        watched = watched | Complaint.objects.filter(
+            reduce(or_, (Q(region__path__startswith=path) for path in rooms))
+        )
     units = _unit_ids(user)
     if not units:
         return watched
