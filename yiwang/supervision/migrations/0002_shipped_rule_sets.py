@@ -8,7 +8,7 @@ from django.utils import timezone
 
 
 def install(apps: Any, schema_editor: Any) -> None:
-    from yiwang.supervision.presets import DEFAULT_GLOBAL, PRESETS
+    from yiwang.supervision.presets import COMPLAINT_TARGET_VALUES, DEFAULT_GLOBAL, PRESETS
 
     RuleSet = apps.get_model("supervision", "RuleSet")
     RuleSetVersion = apps.get_model("supervision", "RuleSetVersion")
@@ -22,6 +22,8 @@ def install(apps: Any, schema_editor: Any) -> None:
             continue
         version = RuleSetVersion.objects.create(rule_set=rule_set, number=1, note="预置")
         for s in spec.stages:
+            if s.target in COMPLAINT_TARGET_VALUES:
+                continue  # 0008 adds them, once 0007 has widened the column
             Stage.objects.create(
                 version=version,
                 target=s.target,
