@@ -88,9 +88,11 @@ from yiwang.supervision.services import (
     SupervisionError,
     SupervisionErrorCode,
     SweepReport,
+    _new_notices,
     ladder,
     overseers,
     region_short_name,
+    reply_deadline,
     version_for,
 )
 
@@ -613,6 +615,7 @@ def _sweep_batch(complaints: list[Complaint], at: dt.datetime, report: SweepRepo
     ):
         raised.setdefault(cid, set()).add((key, level))
     created: list[Alert] = []
+    notices: list[tuple[str, Complaint, Alert, str, str, dt.date | None]] = []
     for complaint in complaints:
         report.complaints += 1
         if complaint.rule_version_id is None or not complaint.is_open:
@@ -643,9 +646,22 @@ def _sweep_batch(complaints: list[Complaint], at: dt.datetime, report: SweepRepo
                 except IntegrityError:
                     continue  # raised meanwhile by another process
                 created.append(alert)
+                if f.notice_kind:  # a stage may issue a notice, as for cases
+                    notices.append(
+                        (
+                            f.notice_kind,
+                            complaint,
+                            alert,
+                            complaint_card_facts(complaint, alert),
+                            "",
+                            reply_deadline(at),
+                        )
+                    )
         Complaint.objects.filter(pk=complaint.pk).update(next_at=complaint.next_at)
     if not created:
         return
+    if notices:
+        report.notices += len(_new_notices(notices, at=at, user=None))
     report.alerts += len(created)
     for alert in created:
         report.by_level[alert.level] = report.by_level.get(alert.level, 0) + 1

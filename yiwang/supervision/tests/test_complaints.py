@@ -43,10 +43,12 @@ from yiwang.supervision.models import (
     InvestigationKind,
     Level,
     MeasureKind,
+    Notice,
     RuleSet,
     Target,
 )
 from yiwang.supervision.presets import THREE_STAGE
+from yiwang.supervision.rules import StageRule
 from yiwang.supervision.services import SupervisionError, SupervisionErrorCode
 from yiwang.supervision.tests.conftest import at
 
@@ -994,3 +996,30 @@ def test_the_rooms_own_head_sees_what_they_approve(
     assert told(chief, "complaint.registered"), "the head is told, and can open what they are told of"
     complaint = complaints.complaint_approve(complaint=complaint, user=chief, at=at("2025-10-14"))
     assert complaint.status == ComplaintStatus.HANDLED
+
+
+def test_a_stage_with_a_notice_issues_it_to_the_unit_the_card_lies_with(
+    supervisor: Any, unit: Department, market_dept: Department, county: Region
+) -> None:
+    """A ladder may issue a notice with a complaint's card, as with a case's: an urging
+    notice (督办通知书) to the handling unit that let the handling run over."""
+    rule_set = RuleSet.objects.create(code="complaint-urging", name="投诉件超时督办")
+    services.ruleset_new_version(
+        rule_set=rule_set,
+        stages=[
+            StageRule("complaint_handling", "yellow", "overdue", 1, None, "urging"),
+            StageRule("case", "yellow", "overdue", 1, None, ""),
+        ],
+    )
+    services.ruleset_assign(rule_set=rule_set, region=county)
+    complaint = transfer(register(supervisor, market_dept, at("2025-09-26", "15:00")), supervisor, unit)
+
+    report = sweep("2025-10-31")
+    assert (report.alerts, report.notices) == (1, 1)
+    notice = Notice.objects.get(complaint=complaint)
+    assert notice.kind == "urging" and notice.case is None
+    assert notice.department == unit  # the card lies with the handling unit
+    assert notice.number == "邯山督办〔2025〕1号"
+    assert complaint.number in notice.facts and "投诉件办理时限" in notice.facts
+    services.issue_pdf(notice)
+    assert any(notice.number in e.note for e in complaint.events.filter(action="notice"))
