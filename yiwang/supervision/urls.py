@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from yiwang.supervision import talk_views, views
+from yiwang.supervision import complaint_views, talk_views, views
 
 app_name = "supervision"
 
@@ -24,4 +24,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("talks/<int:pk>/record/", talk_views.talk_held, name="talk_held"),
     path("talks/<int:pk>/missed/", talk_views.talk_missed, name="talk_missed"),
     path("talks/<int:pk>/cancel/", talk_views.talk_cancel, name="talk_cancel"),
+    path("complaints/", complaint_views.complaint_list, name="complaints"),
+    path("complaints/new/", complaint_views.complaint_new, name="complaint_new"),
+    path("complaints/statistics/", complaint_views.complaint_stats_page, name="complaint_stats"),
+    path("complaints/<int:pk>/", complaint_views.complaint_page, name="complaint"),
+    path("complaints/<int:pk>/registration.pdf", complaint_views.registration_pdf, name="complaint_form_pdf"),
+    path("complaints/<int:pk>/archive.zip", complaint_views.archive_download, name="complaint_archive"),
+    path("complaints/<int:pk>/<slug:action>/", complaint_views.complaint_action, name="complaint_action"),
+    path("complaint-documents/<int:pk>/", complaint_views.document_download, name="complaint_document"),
 ]
