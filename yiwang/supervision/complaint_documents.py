@@ -271,6 +271,7 @@ def _taken_up(complaint: Complaint, say: _Printer) -> list[str]:
     lines = [f"{chinese_date(c.accepted_on)}受理，{MODES.get(c.mode, c.mode)}。"]
     if c.mode == ComplaintMode.TRANSFER and c.handling_unit is not None:
         lines.append(f"经分管领导批示，转{c.handling_unit.name}办理。")
+        lines += [f"领导批示：{line}" for line in say.lines(c.transfer_instruction)]
     if c.handling_due is not None:
         limit = f"（{c.handling_limit}个工作日）" if c.handling_limit else ""
         lines.append(f"办理时限：{chinese_date(c.handling_due)}前{limit}。")
@@ -313,6 +314,11 @@ def _opinion(complaint: Complaint, say: _Printer) -> list[str]:
     if proposal:
         lines.append(f"处理意见：{proposal[0]}")
         lines += proposal[1:]
+    rows = complaint.proposed_measures or []
+    if rows:
+        lines.append(
+            "拟采取措施：" + "；".join(MEASURES.get(str(r.get("kind")), str(r.get("kind"))) for r in rows)
+        )
     return lines
 
 
@@ -771,7 +777,7 @@ def complaint_archive(*, complaint: Complaint, user: User | None, at: dt.datetim
             % {"date": _local(complaint.archived_at).date().isoformat() if complaint.archived_at else "?"},
             SupervisionErrorCode.ILLEGAL_IN_STATE,
         )
-    if complaint.status != ComplaintStatus.HANDLED:
+    if complaint.status not in (ComplaintStatus.HANDLED, ComplaintStatus.CLOSED):
         raise SupervisionError(
             _(
                 "This complaint is “%(status)s”: it is archived once its handling is done (approved, or "
@@ -780,7 +786,8 @@ def complaint_archive(*, complaint: Complaint, user: User | None, at: dt.datetim
             % {"status": complaint.get_status_display()},
             SupervisionErrorCode.ILLEGAL_IN_STATE,
         )
-    if complaint.feedback_at is None:
+    # A complaint answered at once or outside the remit was answered when it was closed.
+    if complaint.status == ComplaintStatus.HANDLED and complaint.feedback_at is None:
         raise SupervisionError(
             _("Give the complainant feedback before archiving."), SupervisionErrorCode.ILLEGAL_IN_STATE
         )

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import django_filters
@@ -50,7 +50,6 @@ from yiwang.supervision.models import (
     MeasureKind,
     NoticeKind,
 )
-from yiwang.supervision.selectors import HistoryLine
 from yiwang.supervision.services import SupervisionError
 from yiwang.supervision.views import REFUSED, RESULTS_TARGET, _base_context, _guarded, _is_htmx, _page
 
@@ -74,7 +73,7 @@ _DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 
 
 def _context(request: HttpRequest) -> dict[str, Any]:
-    return {**_base_context(request, TAB), "complaint_reader": complaints.may_use_complaints(request.user)}
+    return _base_context(request, TAB)
 
 
 def _text(label: Any, *, rows: int = 3, help_text: Any = "") -> forms.CharField:
@@ -695,7 +694,9 @@ ACTIONS: dict[str, Action] = {
         ConfirmForm,
         pgettext_lazy("complaint", "Archive the complaint (立卷归档)"),
         pgettext_lazy("complaint", "Archive"),
-        lambda v, c: v.room and c.status == S.HANDLED and c.feedback_at is not None,
+        lambda v, c: (
+            v.room and (c.status == S.CLOSED or (c.status == S.HANDLED and c.feedback_at is not None))
+        ),
         _run_archive,
     ),
 }
@@ -890,22 +891,6 @@ def _complaint_or_404(request: HttpRequest, pk: int) -> Complaint:
     return complaint
 
 
-def _history(complaint: Complaint, identity: bool) -> list[HistoryLine]:
-    """The history for people: a proposal's measures (kept as data in its note) are shown
-    in the proposal panel, and an online complainant is not named to whom may not know."""
-    lines = []
-    for line in complaints.complaint_history(complaint):
-        note = line.note
-        if getattr(line.entry, "action", "") in ("proposed", "reported") and note.rstrip().endswith("]"):
-            note = note.rstrip().rsplit("\n", 1)[0]
-        who = line.who
-        actor_id = getattr(line.entry, "actor_id", None)
-        if not identity and actor_id is not None and actor_id == complaint.complainant_user_id:
-            who = _("the complainant")
-        lines.append(replace(line, note=note, who=who))
-    return lines
-
-
 def _render_complaint(
     request: HttpRequest,
     complaint: Complaint,
@@ -967,13 +952,14 @@ def _render_complaint(
         ]
         if complaint.status in (S.PROPOSED, S.CONSENTED)
         else [],
-        "documents": list(complaint.documents.order_by("uploaded_at", "pk")),
+        # The complainant's own attachments (a signed letter, say) would tell who complained.
+        "documents": list(_documents_for(complaint, identity)),
         "alerts": list(complaint.alerts.order_by("-raised_at", "-pk")),
         "notices": list(complaint.notices.order_by("issued_at", "pk")),
         "talks": list(complaint.talks.select_related("staff").order_by("scheduled_at", "pk"))
         if hasattr(complaint, "talks")
         else [],
-        "history": _history(complaint, identity),
+        "history": complaints.complaint_history(complaint, identity=identity),
         "action_forms": forms_shown,
         "archive_entries": archive_entries,
         "registered_by_complainant": complaint.registered_by_id is not None
@@ -1057,17 +1043,31 @@ def archive_download(request: HttpRequest, pk: int) -> FileResponse:
     )
 
 
+def _documents_for(complaint: Complaint, identity: bool) -> QuerySet[ComplaintDocument]:
+    """The documents a viewer may see: the complainant's attachments only in the room."""
+    documents = complaint.documents.order_by("uploaded_at", "pk")
+    if not identity:
+        documents = documents.exclude(kind=ComplaintDocumentKind.ATTACHMENT)
+    return documents
+
+
 @require_safe
 @readers_only
 def document_download(request: HttpRequest, pk: int) -> FileResponse:
-    """A document kept with a complaint, for those who may read the complaint."""
+    """A document kept with a complaint, for those who may read the complaint; the
+    complainant's own attachments only for the supervision room."""
     document = (
         ComplaintDocument.objects.filter(
             pk=pk, complaint__in=complaints.complaints_for(request.user).values("pk")
         )
-        .select_related("complaint")
+        .select_related("complaint__region", "complaint__department")
         .first()
     )
+    if document is not None and (
+        document.kind == ComplaintDocumentKind.ATTACHMENT
+        and not complaints.sees_identity(request.user, document.complaint)
+    ):
+        document = None
     if document is None:
         raise Http404(_("No such document within your scope."))
     stored = document.file.name or ""

@@ -41,10 +41,9 @@ changes nothing and tells nobody.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import reduce
 from operator import or_
 from typing import Any
@@ -267,8 +266,18 @@ def complaint_for(user: User | None, pk: int) -> Complaint | None:
     )
 
 
-def complaint_history(complaint: Complaint) -> list[HistoryLine]:
-    return history(complaint.events.all(), ACTION_LABELS)
+def complaint_history(complaint: Complaint, *, identity: bool = True) -> list[HistoryLine]:
+    """The complaint's history; without ``identity`` a complainant who filed online is
+    called "the complainant", not by their account's name."""
+    lines = history(complaint.events.all(), ACTION_LABELS)
+    if identity or complaint.complainant_user_id is None:
+        return lines
+    return [
+        replace(line, who=_("the complainant"))
+        if getattr(line.entry, "actor_id", None) == complaint.complainant_user_id
+        else line
+        for line in lines
+    ]
 
 
 def departments_in_scope(user: User | None) -> QuerySet[Department]:
@@ -444,7 +453,9 @@ def _document(
         f"{complaint.year}-{complaint.serial}-{info.sha256[:16]}.{info.extension}", upload, save=False
     )
     doc.save()
-    _event(complaint, "attached", user, at, f"{doc.title} ({doc.get_kind_display()}, SHA-256 {info.sha256})")
+    # The history is read outside the room too: a complainant's own file is not named there.
+    named = "" if kind == ComplaintDocumentKind.ATTACHMENT else f"{doc.title} "
+    _event(complaint, "attached", user, at, f"{named}({doc.get_kind_display()}, SHA-256 {info.sha256})")
     return doc
 
 
@@ -998,6 +1009,7 @@ def complaint_accept(
             missing=_("Record the head's instruction (批示) to transfer the complaint."),
         )
         complaint.handling_unit = handling_unit
+        complaint.transfer_instruction = instruction
         complaint.handling_limit = TRANSFER_WORKDAYS
         complaint.handling_due = calendar.add_workdays(day, TRANSFER_WORKDAYS)
         complaint.feedback_due = complaint.handling_due
@@ -1023,6 +1035,7 @@ def complaint_accept(
             "accepted_on",
             "acked_at",
             "handling_unit",
+            "transfer_instruction",
             "handling_limit",
             "handling_due",
             "feedback_due",
@@ -1247,9 +1260,6 @@ def _store_proposal(
     ]
 
 
-PROPOSED_MEASURES_ACTION = "proposed"
-
-
 @transaction.atomic
 def complaint_propose(
     *,
@@ -1284,16 +1294,17 @@ def complaint_propose(
     complaint.findings = findings
     complaint.proposal = proposal
     complaint.substantiated = substantiated
+    complaint.proposed_measures = _store_proposal(complaint, substantiated, measures)
     complaint.status = ComplaintStatus.PROPOSED
-    complaint.save(update_fields=["findings", "proposal", "substantiated", "status"])
+    complaint.save(update_fields=["findings", "proposal", "substantiated", "proposed_measures", "status"])
     verdict = _("substantiated") if substantiated else _("not substantiated")
+    measure_names = "、".join(str(MeasureKind(m.kind).label) for m in measures)
     _event(
         complaint,
         "reported" if complaint.mode == ComplaintMode.TRANSFER else "proposed",
         user,
         at,
-        f"{verdict}\n{findings}\n{proposal}\n"
-        + json.dumps(_store_proposal(complaint, substantiated, measures), ensure_ascii=False),
+        "\n".join(x for x in (verdict, findings, proposal, measure_names) if x),
     )
     if complaint.mode == ComplaintMode.TRANSFER:
         _tell_staff(
@@ -1310,13 +1321,9 @@ def complaint_propose(
 
 
 def proposed_measures(complaint: Complaint) -> list[MeasureSpec]:
-    """The measures of the latest proposal (kept in its history entry)."""
-    event = complaint.events.filter(action__in=("proposed", "reported")).order_by("-at", "-pk").first()
-    if event is None:
-        return []
-    try:
-        rows = json.loads(event.note.rsplit("\n", 1)[-1])
-    except (ValueError, IndexError):
+    """The measures of the latest proposal."""
+    rows = list(complaint.proposed_measures or [])
+    if not rows:
         return []
     staff = {s.pk: s for s in Staff.objects.filter(pk__in=[r["staff"] for r in rows if r.get("staff")])}
     return [

@@ -819,6 +819,7 @@ class Complaint(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    transfer_instruction = models.TextField(_("head's instruction to transfer (批示)"), blank=True)
     handling_limit = models.PositiveSmallIntegerField(
         _("handling limit (working days)"), null=True, blank=True
     )
@@ -837,6 +838,7 @@ class Complaint(models.Model):
     )
     findings = models.TextField(_("findings"), blank=True)
     proposal = models.TextField(_("proposed handling"), blank=True)
+    proposed_measures = models.JSONField(_("measures proposed"), default=list, blank=True)
     substantiated = models.BooleanField(_("substantiated"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decided_by = models.ForeignKey(

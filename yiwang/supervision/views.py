@@ -80,7 +80,16 @@ def _page(request: HttpRequest, queryset: QuerySet[Any]) -> Page:
 
 
 def _base_context(request: HttpRequest, tab: str) -> dict[str, Any]:
-    return {"tab": tab, "staff": staff_of(request.user), "watcher": selectors.watches(request.user)}
+    from yiwang.supervision.complaints import may_use_complaints
+
+    watcher = selectors.watches(request.user)
+    return {
+        "tab": tab,
+        "staff": staff_of(request.user),
+        "watcher": watcher,
+        # the staff of a unit a complaint was transferred to see the Complaints tab too
+        "complaint_reader": watcher or may_use_complaints(request.user),
+    }
 
 
 def _list(

@@ -462,3 +462,23 @@ def test_a_document_altered_in_storage_stops_the_archive(handled: Complaint, sup
         == "The stored file of “现场照片.png” no longer matches its SHA-256: it cannot be archived."
     )
     assert snapshot(complaint) == before
+
+
+def test_a_complaint_answered_outside_the_remit_is_archived_with_its_answer(
+    supervisor: Any, clerk: Staff, market_dept: Any
+) -> None:
+    complaint = register(supervisor, market_dept, clerk)
+    complaints.complaint_answer(
+        complaint=complaint,
+        user=supervisor,
+        outside_remit=True,
+        answer="占道经营不属于电子监察室受理范围，建议向城市管理部门反映。",
+        at=at("2025-10-09", "10:00"),
+    )
+    archived = docs.complaint_archive(complaint=complaint, user=supervisor, at=at("2025-10-10", "09:00"))
+    assert archived.status == ComplaintStatus.ARCHIVED
+    names = [entry.name for entry in docs.archive_entries(archived)]
+    assert any("登记表" in name for name in names)
+    with zipfile.ZipFile(archived.archive.open("rb")) as bundle:
+        form = next(n for n in bundle.namelist() if "登记表" in n)
+        assert "不属于电子监察室受理范围" in squeeze(pdf_text(bundle.read(form)))

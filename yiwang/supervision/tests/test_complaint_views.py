@@ -529,13 +529,27 @@ def test_documents_are_served_to_those_who_read_the_complaint(
     supervisor: Any, dept_head: Any, market_dept: Department
 ) -> None:
     c = register(supervisor, market_dept, "2025-09-26", attachments=[pdf("letter.pdf")])
-    doc = c.documents.get()
+    letter = c.documents.get()
+    accept_self(supervisor, c, "2025-09-26")
+    record = complaints.complaint_attach(
+        complaint=c,
+        user=supervisor,
+        upload=pdf("inquiry.pdf"),
+        kind="record",
+        title="询问笔录",
+        at=at("2025-09-29", "10:00"),
+    )
     for user in (supervisor, dept_head):
-        response = as_user(user).get(f"/supervision/complaint-documents/{doc.pk}/")
+        response = as_user(user).get(f"/supervision/complaint-documents/{record.pk}/")
         assert response.status_code == 200
         assert b"".join(response.streaming_content).startswith(b"%PDF-1.4")
         assert response["Content-Type"] == "application/pdf"
         assert "attachment" in response["Content-Disposition"]
+    # The complainant's own letter (signed, say) would tell who complained: the room only.
+    assert as_user(supervisor).get(f"/supervision/complaint-documents/{letter.pk}/").status_code == 200
+    assert as_user(dept_head).get(f"/supervision/complaint-documents/{letter.pk}/").status_code == 404
+    page = as_user(dept_head).get(f"/supervision/complaints/{c.pk}/").content.decode()
+    assert "询问笔录" in page and "letter.pdf" not in page
     assert as_user(supervisor).get(f"/supervision/complaints/{c.pk}/archive.zip").status_code == 404
 
 
