@@ -1,7 +1,8 @@
 """The shipped ladders watch the time limits of efficiency complaints too: where the
 current version of ``room`` or ``three-stage`` has no complaint stages, a new version is
-published with its stages and the preset's complaint stages (a published version never
-changes). On a fresh database migration 0002 already installs them."""
+published with its stages and the preset's complaint stages (a published version that
+has been used never changes). On a fresh database, where no case has been watched by
+the version 0002 installed, its stages are completed in place: the preset as shipped."""
 
 from typing import Any
 
@@ -13,6 +14,8 @@ from django.utils import timezone
 def add_complaint_stages(apps: Any, schema_editor: Any) -> None:
     from yiwang.supervision.presets import COMPLAINT_TARGET_VALUES, PRESETS
 
+    Alert = apps.get_model("supervision", "Alert")
+    Watch = apps.get_model("supervision", "Watch")
     RuleSet = apps.get_model("supervision", "RuleSet")
     RuleSetVersion = apps.get_model("supervision", "RuleSetVersion")
     Stage = apps.get_model("supervision", "Stage")
@@ -25,14 +28,26 @@ def add_complaint_stages(apps: Any, schema_editor: Any) -> None:
             .order_by("-number")
             .first()
         )
-        if current is None or Stage.objects.filter(version=current, target__in=COMPLAINT_TARGET_VALUES).exists():
+        if (
+            current is None
+            or Stage.objects.filter(version=current, target__in=COMPLAINT_TARGET_VALUES).exists()
+        ):
             continue
-        last = RuleSetVersion.objects.filter(rule_set=rule_set).aggregate(m=Max("number"))["m"] or 0
-        version = RuleSetVersion.objects.create(rule_set=rule_set, number=last + 1, note="增加效能投诉办理时限")
-        kept = [
-            (s.target, s.level, s.anchor, s.workdays, s.percent, s.notice_kind)
-            for s in Stage.objects.filter(version=current)
-        ]
+        used = (
+            Alert.objects.filter(rule_version=current).exists()
+            or Watch.objects.filter(rule_version=current).exists()
+        )
+        if used:
+            last = RuleSetVersion.objects.filter(rule_set=rule_set).aggregate(m=Max("number"))["m"] or 0
+            version = RuleSetVersion.objects.create(
+                rule_set=rule_set, number=last + 1, note="增加效能投诉办理时限"
+            )
+            kept = [
+                (s.target, s.level, s.anchor, s.workdays, s.percent, s.notice_kind)
+                for s in Stage.objects.filter(version=current)
+            ]
+        else:
+            version, kept = current, []
         added = [
             (s.target, s.level, s.anchor, s.workdays, s.percent, s.notice_kind)
             for s in spec.stages
@@ -48,7 +63,8 @@ def add_complaint_stages(apps: Any, schema_editor: Any) -> None:
                 percent=percent,
                 notice_kind=notice_kind,
             )
-        RuleSetVersion.objects.filter(pk=version.pk).update(published_at=timezone.now())
+        if used:
+            RuleSetVersion.objects.filter(pk=version.pk).update(published_at=timezone.now())
 
 
 class Migration(migrations.Migration):
