@@ -56,7 +56,7 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import pgettext, pgettext_lazy
 
 from yiwang.cases.models import Case
 from yiwang.cases.uploads import inspect_upload
@@ -1359,7 +1359,7 @@ def complaint_approve(
     and the unit may act."""
     at = _moment(at)
     complaint = _locked(complaint)
-    _require_status(complaint, (ComplaintStatus.PROPOSED,), _("approved"))
+    _require_status(complaint, (ComplaintStatus.PROPOSED,), pgettext("complaint doing", "approved"))
     note = _text(note, field="note")
     if complaint.mode == ComplaintMode.TRANSFER:
         _require_room(user, complaint)

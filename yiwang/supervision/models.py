@@ -756,7 +756,9 @@ class Complaint(models.Model):
     region = models.ForeignKey(
         Region, verbose_name=_("supervision room's region"), on_delete=models.PROTECT, related_name="+"
     )
-    channel = models.CharField(_("channel"), max_length=10, choices=ComplaintChannel.choices)
+    channel = models.CharField(
+        pgettext_lazy("complaint", "channel"), max_length=10, choices=ComplaintChannel.choices
+    )
     category = models.CharField(
         pgettext_lazy("complaint", "category"), max_length=16, choices=ComplaintCategory.choices
     )
@@ -860,7 +862,7 @@ class Complaint(models.Model):
         on_delete=models.PROTECT,
         related_name="repeats",
     )
-    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_at = models.DateTimeField(pgettext_lazy("complaint", "closed at"), null=True, blank=True)
     archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
     archived_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -955,7 +957,7 @@ class ComplaintDocument(models.Model):
     kind = models.CharField(_("kind"), max_length=12, choices=ComplaintDocumentKind.choices)
     title = models.CharField(_("title"), max_length=200)
     file = models.FileField(_("file"), upload_to="complaints/%Y/")
-    content_type = models.CharField(_("type"), max_length=100)
+    content_type = models.CharField(pgettext_lazy("document", "file type"), max_length=100)
     size = models.PositiveIntegerField(_("size (bytes)"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     uploaded_by = models.ForeignKey(
