@@ -1009,7 +1009,7 @@ def _record(alert: Alert, action: str, user: User | None, note: str, at: dt.date
 
 
 def _locked(alert: Alert) -> Alert:
-    return Alert.objects.select_for_update().select_related("case").get(pk=alert.pk)
+    return Alert.objects.select_for_update(of=("self",)).select_related("case").get(pk=alert.pk)
 
 
 @transaction.atomic
