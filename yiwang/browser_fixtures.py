@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -66,3 +68,31 @@ def ledger_flushable(transactional_db: None) -> Iterator[None]:
         post_migrate.disconnect(dispatch_uid=_REARM)
 
     post_migrate.connect(rearm, weak=False, dispatch_uid=_REARM)
+
+
+# --------------------------------------------------------------------------- pages
+
+SCREENSHOTS = Path(tempfile.gettempdir()) / "shots"
+PASSWORD = "Yiwang-demo-2026"  # noqa: S105 (the test accounts of yiwang.org.factories.UserFactory)
+
+
+def screenshot(page: Any, name: str, full_page: bool = True) -> None:
+    """Save ``name``.png under the system's temporary folder, ``shots/``, to look at."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
+
+
+def signed_in(
+    browser: Any, live_server: Any, user: Any, start: str, viewport: dict[str, int], *, phone: bool = False
+) -> Any:
+    """A new browser (own cookies) signed in as ``user`` through the login page, on ``start``."""
+    context = browser.new_context(viewport=viewport, locale="zh-CN", is_mobile=phone)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(live_server.url + start)
+    page.wait_for_url("**/admin/login/**")
+    page.fill("#id_username", user.get_username())
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(live_server.url + start)
+    return page

@@ -92,6 +92,7 @@ from yiwang.supervision.services import (
     overseers,
     region_short_name,
     reply_deadline,
+    tell,
     version_for,
 )
 
@@ -369,18 +370,10 @@ def _link(complaint: Complaint) -> str:
 def _tell_staff(
     complaint: Complaint, users: Iterable[Any], subject: str, body: str, kind: str, at: dt.datetime
 ) -> int:
-    people = {u.pk: u for u in users if u is not None and u.pk is not None}
-    if not people:
-        return 0
-    n = send(
-        [
-            Message(recipient=u, subject=subject[:200], body=body, link=_link(complaint), kind=kind)
-            for u in people.values()
-        ],
-        at=at,
-    )
-    _event(complaint, "notified", None, at, str(len(people)))
-    return n
+    people, sent = tell(users, subject=subject, body=body, link=_link(complaint), kind=kind, at=at)
+    if people:
+        _event(complaint, "notified", None, at, str(people))
+    return sent
 
 
 def _room_people(complaint: Complaint) -> list[Any]:

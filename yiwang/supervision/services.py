@@ -490,6 +490,33 @@ def overseers(*, department_id: int, region_path: str) -> list[AbstractBaseUser]
     return list(users.values())
 
 
+def tell(
+    users: Iterable[AbstractBaseUser | None],
+    *,
+    subject: str,
+    body: str,
+    link: str,
+    kind: str,
+    at: dt.datetime,
+) -> tuple[int, int]:
+    """One message to each distinct user (inbox, email, SMS), for the talks' and the
+    complaints' news; returns (people, messages accepted). The caller records the telling
+    in its own history."""
+    from yiwang.core.notify import Message, send
+
+    people = {u.pk: u for u in users if u is not None and u.pk is not None}
+    if not people:
+        return 0, 0
+    sent = send(
+        [
+            Message(recipient=u, subject=subject[:200], body=body, link=link, kind=kind)
+            for u in people.values()
+        ],
+        at=at,
+    )
+    return len(people), sent
+
+
 # --------------------------------------------------------------------------- the sweep
 
 

@@ -43,12 +43,11 @@ from django.utils.translation import pgettext, pgettext_lazy
 
 from yiwang.cases.models import Case
 from yiwang.core import calendar
-from yiwang.core.notify import Message, send
 from yiwang.org.models import PATH_LENGTH, Department, Role, RoleAssignment, Staff
 from yiwang.org.permissions import can_act, scope_of, staff_of, visible
 from yiwang.supervision.models import Complaint, Talk, TalkEvent, TalkLevel, TalkReason, TalkStatus
 from yiwang.supervision.selectors import HistoryLine, history
-from yiwang.supervision.services import SupervisionError, SupervisionErrorCode, overseers
+from yiwang.supervision.services import SupervisionError, SupervisionErrorCode, overseers, tell
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -303,18 +302,10 @@ def _link(talk: Talk) -> str:
 def _tell(
     talk: Talk, users: Iterable[AbstractBaseUser], subject: str, body: str, kind: str, at: dt.datetime
 ) -> int:
-    people = {u.pk: u for u in users if u is not None and u.pk is not None}
-    if not people:
-        return 0
-    n = send(
-        [
-            Message(recipient=u, subject=subject, body=body, link=_link(talk), kind=kind)
-            for u in people.values()
-        ],
-        at=at,
-    )
-    _event(talk, "notified", None, at, str(len(people)))
-    return n
+    people, sent = tell(users, subject=subject, body=body, link=_link(talk), kind=kind, at=at)
+    if people:
+        _event(talk, "notified", None, at, str(people))
+    return sent
 
 
 def _heads(department: Department, *, besides: int) -> list[Staff]:

@@ -11,13 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import pytest
 from django.utils import timezone
 
+from yiwang.browser_fixtures import screenshot, signed_in
 from yiwang.cases import services as cases
 from yiwang.cases.models import Case, Channel
 from yiwang.cases.tests.conftest import APPLICANT_ID, SHANGHAI
@@ -29,11 +28,9 @@ from yiwang.supervision.models import Alert, AlertStatus, Notice, RuleSet
 # in a thread with a running loop unless told that this is deliberate.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-SCREENSHOTS = Path(tempfile.gettempdir()) / "shots"
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 900}
 SCREEN = {"width": 1920, "height": 1080}
-PASSWORD = "Yiwang-demo-2026"  # yiwang.org.factories.UserFactory
 CASE_ONLY = [
     {"target": "case", "level": "warning", "anchor": "remaining", "workdays": 2},
     {"target": "case", "level": "yellow", "anchor": "overdue", "workdays": 0},
@@ -53,24 +50,13 @@ def media(settings: Any, tmp_path: Any) -> None:
 
 
 def _shot(page: Any, name: str, full_page: bool = True) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
+    screenshot(page, name, full_page)
 
 
 def _signed_in(
     browser: Any, live_server: Any, user: Any, start: str, viewport: dict[str, int] = DESKTOP
 ) -> Any:
-    """A new browser (own cookies) signed in as ``user`` through the login page."""
-    context = browser.new_context(viewport=viewport, locale="zh-CN", is_mobile=viewport is PHONE)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.goto(live_server.url + start)
-    page.wait_for_url("**/admin/login/**")
-    page.fill("#id_username", user.get_username())
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url(live_server.url + start)
-    return page
+    return signed_in(browser, live_server, user, start, viewport, phone=viewport is PHONE)
 
 
 def _moment(day: dt.date, time: str = "09:00") -> dt.datetime:

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import pytest
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from yiwang.browser_fixtures import screenshot, signed_in
 from yiwang.core import calendar
 from yiwang.org.factories import StaffFactory, UserFactory, grant
 from yiwang.org.models import Department, Role, Staff
@@ -29,10 +28,8 @@ from yiwang.supervision.models import Complaint, ComplaintEvent, ComplaintMeasur
 # in a thread with a running loop unless told that this is deliberate.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-SCREENSHOTS = Path(tempfile.gettempdir()) / "shots"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
-PASSWORD = "Yiwang-demo-2026"  # yiwang.org.factories.UserFactory
 NAME = "张投诉"
 MOBILE = "13912345678"
 CONTENT = "办理营业执照变更时，窗口人员态度恶劣，拒绝解释所缺材料。"
@@ -58,24 +55,13 @@ def dept_head(market_dept: Department) -> Any:
 
 
 def _shot(page: Any, name: str, full_page: bool = True) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
+    screenshot(page, name, full_page)
 
 
 def _signed_in(
     browser: Any, live_server: Any, user: Any, start: str, viewport: dict[str, int] = DESKTOP
 ) -> Any:
-    """A new browser (own cookies) signed in as ``user`` through the login page."""
-    context = browser.new_context(viewport=viewport, locale="zh-CN", is_mobile=viewport is PHONE)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.goto(live_server.url + start)
-    page.wait_for_url("**/admin/login/**")
-    page.fill("#id_username", user.get_username())
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url(live_server.url + start)
-    return page
+    return signed_in(browser, live_server, user, start, viewport, phone=viewport is PHONE)
 
 
 def _zh(message: str, **params: Any) -> str:
