@@ -334,6 +334,15 @@ class Staff(models.Model):
         Department, verbose_name=_("department"), on_delete=models.PROTECT, related_name="staff"
     )
     mobile = models.CharField(_("mobile"), max_length=20, blank=True)
+    window = models.ForeignKey(
+        "Window",
+        verbose_name=_("window"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="staff",
+        help_text=_("Where the staff member sits in the service center, if at a window."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     scope_region_field = "department__region"

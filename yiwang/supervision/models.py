@@ -1065,3 +1065,179 @@ class ComplaintMeasure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.complaint_id}"
+
+
+# --------------------------------------------------------------------------- performance
+
+
+# The figures a fact row counts (each a whole number, summed over days and rows). The
+# scoring schemes' formulas may name these and nothing else.
+FACT_MEASURES: tuple[str, ...] = (
+    "received",  # cases submitted (申请)
+    "online",  # … of which submitted online
+    "accepted",  # cases accepted (受理)
+    "refused",  # cases refused (不予受理)
+    "completed",  # cases completed (办结)
+    "on_time",  # … within the promised limit
+    "early",  # … before the promised due date (提前办结)
+    "late",  # … after it
+    "workdays_used",  # working days used by the cases completed (clock time)
+    "promised_days",  # their promised limits, summed
+    "statutory_days",  # their statutory limits, summed
+    "supplements",  # supplement requests (补齐补正)
+    "repeat_supplements",  # … beyond the first on a case (no one-time notice)
+    "suspensions",  # special procedures started (特别程序)
+    "ratings",  # service ratings given (评议)
+    "ratings_satisfied",  # … satisfied or basically satisfied (满意/基本满意)
+    "ratings_poor",  # … unsatisfied (不满意)
+    "complaints",  # efficiency complaints received
+    "complaints_substantiated",  # … found substantiated
+    "warnings",  # warnings raised
+    "yellow_cards",
+    "red_cards",
+    "irregularities",  # irregularity findings
+)
+
+
+class DailyFact(models.Model):
+    """The figures of one day for one department, item, window and staff member, kept as
+    events arrive and rebuildable from the ledger. Reports and dashboards read these,
+    never the cases. ``item_id``, ``window_id`` and ``staff_id`` are 0 where a figure is
+    not about one (plain numbers, not foreign keys: the table is derived and large)."""
+
+    day = models.DateField(_("day"))
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), on_delete=models.CASCADE, related_name="+"
+    )
+    region_path = models.CharField(_("region path"), max_length=12)
+    item_id = models.PositiveIntegerField(_("item"), default=0)
+    window_id = models.PositiveIntegerField(_("window"), default=0)
+    staff_id = models.PositiveIntegerField(_("staff member"), default=0)
+    received = models.IntegerField(default=0)
+    online = models.IntegerField(default=0)
+    accepted = models.IntegerField(default=0)
+    refused = models.IntegerField(default=0)
+    completed = models.IntegerField(default=0)
+    on_time = models.IntegerField(default=0)
+    early = models.IntegerField(default=0)
+    late = models.IntegerField(default=0)
+    workdays_used = models.IntegerField(default=0)
+    promised_days = models.IntegerField(default=0)
+    statutory_days = models.IntegerField(default=0)
+    supplements = models.IntegerField(default=0)
+    repeat_supplements = models.IntegerField(default=0)
+    suspensions = models.IntegerField(default=0)
+    ratings = models.IntegerField(default=0)
+    ratings_satisfied = models.IntegerField(default=0)
+    ratings_poor = models.IntegerField(default=0)
+    complaints = models.IntegerField(default=0)
+    complaints_substantiated = models.IntegerField(default=0)
+    warnings = models.IntegerField(default=0)
+    yellow_cards = models.IntegerField(default=0)
+    red_cards = models.IntegerField(default=0)
+    irregularities = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("daily fact")
+        verbose_name_plural = _("daily facts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "department", "item_id", "window_id", "staff_id"], name="supervision_fact_key"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["region_path", "day"], name="supervision_fact_region_day"),
+            models.Index(fields=["department", "day"], name="supervision_fact_dept_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} · {self.department_id}/{self.item_id}/{self.window_id}/{self.staff_id}"
+
+
+class ScoringScheme(models.Model):
+    """A performance scoring scheme (绩效评估办法): numbered versions of weighted
+    indicators, attached to regions."""
+
+    code = models.SlugField(pgettext_lazy("scheme", "code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("scoring scheme")
+        verbose_name_plural = _("scoring schemes")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ScoringSchemeVersion(models.Model):
+    """One version of a scheme: its total and its indicators (a list of objects: code,
+    label, kind rate / complement / deduction / bonus, weight and the measures it reads;
+    see ``yiwang.supervision.scoring``). Immutable once published."""
+
+    scheme = models.ForeignKey(
+        ScoringScheme, verbose_name=_("scoring scheme"), on_delete=models.PROTECT, related_name="versions"
+    )
+    number = models.PositiveIntegerField(_("version"))
+    total = models.PositiveSmallIntegerField(_("total points"), default=100)
+    indicators = models.JSONField(_("indicators"), default=list)
+    note = models.CharField(_("what changed"), max_length=300, blank=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("published by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("scoring scheme version")
+        verbose_name_plural = _("scoring scheme versions")
+        ordering = ["scheme", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "number"], name="supervision_scheme_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scheme} v{self.number}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk and ScoringSchemeVersion.objects.filter(pk=self.pk, published_at__isnull=False).exists():
+            raise ImmutableError(
+                _("A published scoring scheme version cannot be changed; create a new version.")
+            )
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        if self.published_at is not None:
+            raise ImmutableError(_("A published scoring scheme version cannot be deleted."))
+        return super().delete(*args, **kwargs)
+
+
+class SchemeAssignment(models.Model):
+    """Attaches a scheme to a region subtree (the nearest wins) or, without a region,
+    everywhere."""
+
+    scheme = models.ForeignKey(
+        ScoringScheme, verbose_name=_("scoring scheme"), on_delete=models.PROTECT, related_name="assignments"
+    )
+    region = models.OneToOneField(
+        Region, verbose_name=_("region"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("scoring scheme assignment")
+        verbose_name_plural = _("scoring scheme assignments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scheme"], condition=Q(region__isnull=True), name="supervision_scheme_global"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scheme} → {self.region or _('everywhere')}"
