@@ -37,7 +37,7 @@ from yiwang.cases.admin import ReadOnlyMixin
 from yiwang.org.admin import ScopedAdminMixin, scoped_choices
 from yiwang.org.models import Region, Role
 from yiwang.org.permissions import can_act, can_view, scope_of, visible
-from yiwang.supervision import rules, services
+from yiwang.supervision import rules, scoring, services
 from yiwang.supervision.detectors import DEFAULT_PARAMS, DetectorCode, ParamsError, Severity, merge_params
 from yiwang.supervision.models import (
     LEVEL_ORDER,
@@ -51,6 +51,9 @@ from yiwang.supervision.models import (
     RuleAssignment,
     RuleSet,
     RuleSetVersion,
+    SchemeAssignment,
+    ScoringScheme,
+    ScoringSchemeVersion,
     Stage,
     Talk,
     TalkEvent,
@@ -1022,3 +1025,139 @@ class ComplaintAdmin(ReadOnlyScopedAdmin):
         "repeat_of",
         "archived_at",
     )
+
+
+# --- scoring schemes ------------------------------------------------------------------
+#
+# Read-only here: a scheme changes by a new version (scoring.scheme_new_version, which
+# validates the weights and formulas) and is attached by scoring.scheme_assign. The pages
+# show what each version scores and where each scheme applies.
+
+
+def _scheme_version_status(version: ScoringSchemeVersion) -> str:
+    if version.published_at is not None:
+        return pgettext("rule set version", "published")
+    return pgettext("rule set version", "draft")
+
+
+class ScoringSchemeVersionInline(ReadOnlyInline):
+    """The scheme's versions, newest first, each a link to its page."""
+
+    model = ScoringSchemeVersion
+    fields = ("version_link", "status", "total", "published_at", "published_by", "note")
+    readonly_fields = fields
+    verbose_name_plural = _("versions")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ScoringSchemeVersion]:
+        return super().get_queryset(request).select_related("published_by").order_by("-number")
+
+    @admin.display(description=pgettext_lazy("rule set version", "version"))
+    def version_link(self, obj: ScoringSchemeVersion) -> str:
+        url = reverse("admin:supervision_scoringschemeversion_change", args=[obj.pk])
+        return format_html('<a href="{}">v{}</a>', url, obj.number)
+
+    @admin.display(description=_("status"))
+    def status(self, obj: ScoringSchemeVersion) -> str:
+        return _scheme_version_status(obj)
+
+
+class SchemeAssignmentInline(ReadOnlyInline):
+    """Where the scheme is attached."""
+
+    model = SchemeAssignment
+    fields = ("scope", "created_at")
+    readonly_fields = fields
+    verbose_name_plural = _("attached to")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[SchemeAssignment]:
+        return super().get_queryset(request).select_related("region")
+
+    @admin.display(description=_("scope"))
+    def scope(self, obj: SchemeAssignment) -> str:
+        return str(obj.region or pgettext("rule scope", "everywhere (default)"))
+
+
+@admin.register(ScoringScheme)
+class ScoringSchemeAdmin(ReadOnlyMixin, RuleConfigMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("code", "name", "current_version")
+    search_fields = ("code", "name")
+    fields = ("code", "name", "description")
+    readonly_fields = fields
+    inlines = (ScoringSchemeVersionInline, SchemeAssignmentInline)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ScoringScheme]:
+        latest = ScoringSchemeVersion.objects.filter(
+            scheme=OuterRef("pk"), published_at__isnull=False
+        ).order_by("-number")
+        return super().get_queryset(request).annotate(current_number=Subquery(latest.values("number")[:1]))
+
+    @admin.display(description=_("current version"), ordering="current_number")
+    def current_version(self, obj: ScoringScheme) -> str:
+        number = obj.current_number  # type: ignore[attr-defined]
+        return f"v{number}" if number is not None else "—"
+
+
+@admin.register(ScoringSchemeVersion)
+class ScoringSchemeVersionAdmin(ReadOnlyMixin, RuleConfigMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("__str__", "scheme", "number", "status", "total", "published_at", "note")
+    list_display_links = ("__str__",)
+    list_select_related = ("scheme",)
+    list_filter = (PublishedFilter, "scheme")
+    search_fields = ("scheme__code", "scheme__name", "note")
+    ordering = ("scheme__code", "-number")
+    fields = (
+        "scheme",
+        "number",
+        "status",
+        "total",
+        "indicator_table",
+        "published_at",
+        "published_by",
+        "note",
+    )
+    readonly_fields = fields
+
+    @admin.display(description=_("status"))
+    def status(self, obj: ScoringSchemeVersion) -> str:
+        return _scheme_version_status(obj)
+
+    @admin.display(description=_("indicators"))
+    def indicator_table(self, obj: ScoringSchemeVersion) -> str:
+        try:
+            indicators = scoring.indicators_of(obj)
+        except ValidationError as error:
+            return _error_text(error)
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (i.code, i.label, scoring.IndicatorKind(i.kind).label, scoring.plain(i.weight), i.formula)
+                for i in indicators
+            ),
+        )
+        return format_html(
+            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>"
+            "<tbody>{}</tbody></table>",
+            pgettext("scheme", "code"),
+            gettext("label"),
+            gettext("formula kind"),
+            gettext("weight"),
+            gettext("formula"),
+            rows,
+        )
+
+
+@admin.register(SchemeAssignment)
+class SchemeAssignmentAdmin(ReadOnlyMixin, RuleConfigMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    """Which scheme scores where: the nearest region's, else the one attached everywhere."""
+
+    list_display = ("scope", "scheme", "created_at")
+    list_select_related = ("scheme", "region")
+    list_filter = ("scheme",)
+    search_fields = ("region__name", "region__code", "scheme__name")
+    fields = ("scheme", "region", "created_at")
+    readonly_fields = fields
+
+    @admin.display(description=_("scope"))
+    def scope(self, obj: SchemeAssignment) -> str:
+        return str(obj.region or pgettext("rule scope", "everywhere (default)"))
