@@ -64,6 +64,7 @@ from yiwang.core import calendar
 from yiwang.core.notify import Message, send, send_sms_to
 from yiwang.org.models import PATH_LENGTH, Department, Region, Role, Staff
 from yiwang.org.permissions import can_act, scope_of, staff_of, visible
+from yiwang.supervision import facts as daily_facts
 from yiwang.supervision import rules
 from yiwang.supervision.models import (
     Alert,
@@ -662,6 +663,7 @@ def _sweep_batch(complaints: list[Complaint], at: dt.datetime, report: SweepRepo
                         )
                     )
         Complaint.objects.filter(pk=complaint.pk).update(next_at=complaint.next_at)
+    daily_facts.on_alerts(created)
     if not created:
         return
     if notices:
@@ -870,6 +872,7 @@ def complaint_register(
         repeat_of=repeat,
         created_at=at,
     )
+    daily_facts.on_complaint_registered(complaint)
     _event(
         complaint,
         "registered",
@@ -1390,6 +1393,7 @@ def complaint_approve(
         complaint.handled_at = at
         complaint.result = complaint.proposal
         complaint.save(update_fields=["status", "decided_at", "decided_by", "handled_at", "result"])
+        daily_facts.on_complaint_decided(complaint)
         measures = _take_measures(complaint, user, at)
         _event(
             complaint,
@@ -1469,6 +1473,7 @@ def complaint_report_result(
     complaint.decided_at = at
     complaint.decided_by = _actor(user)
     complaint.save(update_fields=["status", "result", "handled_at", "decided_at", "decided_by"])
+    daily_facts.on_complaint_decided(complaint)
     measures = _take_measures(complaint, user, at)
     _event(
         complaint,

@@ -11,6 +11,7 @@ from django.dispatch import receiver
 from yiwang.cases.models import SUPERVISION_EVENTS, Case, CaseEvent
 from yiwang.cases.signals import event_recorded
 from yiwang.cases.workflow import CaseView, Template
+from yiwang.supervision import facts as daily_facts
 
 
 @receiver(event_recorded, sender=Case, dispatch_uid="supervision.on_event")
@@ -30,3 +31,4 @@ def on_event(
     stamp = rules_stamp()  # one look at the rule tables serves both
     refresh_watch(case=case, view=view, template=template, event=event, stamp=stamp)
     detect_case(case=case, only_last=True, events=events, stamp=stamp)
+    daily_facts.on_case_event(case=case, event=event, view=view, template=template, events=events)

@@ -36,6 +36,7 @@ from yiwang.cases.workflow import EMPTY, CaseView, Template, TransitionError, ap
 from yiwang.catalog.models import ItemVersion
 from yiwang.org.models import Department, Region, Role, RoleAssignment
 from yiwang.org.permissions import can_act, scope_of, staff_of
+from yiwang.supervision import facts as daily_facts
 from yiwang.supervision import rules
 from yiwang.supervision.models import (
     Alert,
@@ -768,6 +769,7 @@ def _sweep_batch(watches: list[Watch], at: dt.datetime, report: SweepReport, *, 
             except IntegrityError:
                 continue
         notice_kinds = kinds
+    daily_facts.on_alerts(created)
     report.alerts += len(created)
     for alert in created:
         report.by_level[alert.level] = report.by_level.get(alert.level, 0) + 1
@@ -993,6 +995,7 @@ def backfill(*, start: dt.datetime, end: dt.datetime, cases: Iterable[Case] | No
                     rule_version_id=version_id,
                 )
                 AlertAction.objects.create(alert=alert, action="raised", at=hit.moment, note="backfill")
+                daily_facts.on_alerts([alert])
                 if hit.notice_kind:
                     facts = _notice_facts(case, alert)
                     _new_notices(
@@ -1328,6 +1331,7 @@ def _record_findings(pairs: Sequence[tuple[Case, Any]], at: dt.datetime) -> list
     if new:
         with transaction.atomic():
             Irregularity.objects.bulk_create(new, ignore_conflicts=True)
+            daily_facts.on_findings(new)
     return new
 
 
