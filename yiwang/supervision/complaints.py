@@ -1586,6 +1586,7 @@ def complaint_reinvestigate(
     _require_room(user, complaint)
     _require_status(complaint, (ComplaintStatus.HANDLED,), _("re-investigated"))
     reason = _text(reason, field="reason", missing=_("Say what was improper in the handling."))
+    daily_facts.on_complaint_reopened(complaint)  # the verdict set aside no longer counts
     day = _day(at)
     if direct or complaint.mode == ComplaintMode.SELF:
         complaint.mode = ComplaintMode.SELF

@@ -476,10 +476,27 @@ def on_complaint_reopened(complaint: Complaint) -> None:
     if complaint.substantiated is not True or complaint.decided_at is None:
         return
     path, item_id, staff = _complaint_context(complaint)
-    apply_increments(
+    taken_back = [
         inc._replace(measures={k: -n for k, n in inc.measures.items()})
         for inc in complaint_decided_increments(complaint, region_path=path, item_id=item_id, staff=staff)
-    )
+    ]
+    apply_increments(taken_back)
+    _drop_empty(taken_back)
+
+
+def _drop_empty(increments: Iterable[Increment]) -> None:
+    """Remove the rows of these keys that a taking-back left at zero everywhere: the
+    rebuild would not have written them."""
+    empty = Q(**dict.fromkeys(FACT_MEASURES, 0))
+    for inc in increments:
+        DailyFact.objects.filter(
+            empty,
+            day=inc.day,
+            department_id=inc.department_id,
+            item_id=inc.item_id,
+            window_id=inc.window_id,
+            staff_id=inc.staff_id,
+        ).delete()
 
 
 # --------------------------------------------------------------------------- rebuild

@@ -455,10 +455,6 @@ def test_merging_adds_increments_of_one_key_and_refuses_an_unknown_measure(marke
     assert fact(D(2025, 11, 3), department=market_dept) == {"received": 4, "online": 1}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="complaint_reinvestigate does not yet call facts.on_complaint_reopened, so the set-aside verdict stays counted",
-)
 def test_a_reinvestigated_complaint_counts_only_its_latest_verdict(
     november: dict[str, Any], county_supervisor: Staff, city_leader: Staff
 ) -> None:
