@@ -16,6 +16,7 @@ urlpatterns = [
     path("work/", include("yiwang.cases.urls")),
     path("progress/", include("yiwang.cases.public_urls")),
     path("supervision/", include("yiwang.supervision.urls")),
+    path("performance/", include("yiwang.supervision.public_urls")),
     path("", include("yiwang.portal.urls")),
 ]
 

@@ -1,6 +1,6 @@
 """The supervision console, under /supervision/."""
 
-from django.urls import URLPattern, URLResolver, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from yiwang.supervision import complaint_views, talk_views, views
 
@@ -32,4 +32,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("complaints/<int:pk>/archive.zip", complaint_views.archive_download, name="complaint_archive"),
     path("complaints/<int:pk>/<slug:action>/", complaint_views.complaint_action, name="complaint_action"),
     path("complaint-documents/<int:pk>/", complaint_views.document_download, name="complaint_document"),
+    path("reports/", include("yiwang.supervision.report_urls")),
+    path("statistics/", include("yiwang.supervision.stats_urls")),
 ]

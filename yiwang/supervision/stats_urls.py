@@ -1,0 +1,5 @@
+"""Routes of the stats pages (filled in by their module)."""
+
+from django.urls import URLPattern, URLResolver
+
+urlpatterns: list[URLPattern | URLResolver] = []
