@@ -218,6 +218,10 @@ def main() -> None:
         print(f"  {len(scores)} departments scored")
         at = dt.datetime(REPORT_MONTH[0], REPORT_MONTH[1], 28, 10, 0).astimezone()
         timed(f"leader's dashboard of {city.name}", lambda: reports.dashboard(region=city, at=at))
+        today = at.date()
+        timed("  of which the twelve-month trend", lambda: reports.trend(city, today))
+        timed("  of which the counties' figures", lambda: reports.areas(city, today.replace(day=1), today))
+        timed("  of which the month's figures", lambda: reports.figures(city, today.replace(day=1), today))
         quarter = scoring.Period.quarter(REPORT_MONTH[0], (REPORT_MONTH[1] - 1) // 3 + 1)
         timed(
             f"quarterly ranking of {city.name} ({quarter.label})",

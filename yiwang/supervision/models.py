@@ -1146,7 +1146,13 @@ class DailyFact(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["region_path", "day"], name="supervision_fact_region_day"),
+            # A region's subtree is a prefix of the path (LIKE '1304%'): on PostgreSQL only
+            # the pattern operator class lets the index serve it under a non-C collation.
+            models.Index(
+                fields=["region_path", "day"],
+                name="supervision_fact_region_day",
+                opclasses=["varchar_pattern_ops", "date_ops"],
+            ),
             models.Index(fields=["department", "day"], name="supervision_fact_dept_day"),
         ]
 
