@@ -17,6 +17,8 @@ detectors write: everyone whose scope covers them may read them here, nobody edi
 from __future__ import annotations
 
 import functools
+import re
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
@@ -29,6 +31,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template import engines
 from django.urls import NoReverseMatch, URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -40,6 +43,7 @@ from yiwang.org.permissions import can_act, can_view, scope_of, visible
 from yiwang.supervision import rules, scoring, services
 from yiwang.supervision.detectors import DEFAULT_PARAMS, DetectorCode, ParamsError, Severity, merge_params
 from yiwang.supervision.models import (
+    FACT_MEASURES,
     LEVEL_ORDER,
     Alert,
     AlertAction,
@@ -1078,50 +1082,336 @@ class SchemeAssignmentInline(ReadOnlyInline):
 
 
 @admin.register(ScoringScheme)
-class ScoringSchemeAdmin(ReadOnlyMixin, RuleConfigMixin, admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ("code", "name", "current_version")
+class ScoringSchemeAdmin(RuleConfigMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    """A scheme's name and description; its versions and attachments are listed below
+    and changed on their own pages."""
+
+    list_display = ("code", "name", "current_version", "draft_version")
     search_fields = ("code", "name")
-    fields = ("code", "name", "description")
-    readonly_fields = fields
     inlines = (ScoringSchemeVersionInline, SchemeAssignmentInline)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ScoringScheme]:
-        latest = ScoringSchemeVersion.objects.filter(
-            scheme=OuterRef("pk"), published_at__isnull=False
-        ).order_by("-number")
-        return super().get_queryset(request).annotate(current_number=Subquery(latest.values("number")[:1]))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                current_number=Subquery(_latest_scheme_version(True).values("number")[:1]),
+                draft_number=Subquery(_latest_scheme_version(False).values("number")[:1]),
+            )
+        )
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        if obj is None:
+            return ("code", "name", "description")
+        return ("code", "name", "description", "new_version")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        # The code names the scheme in commands and links: set once.
+        return ("code", "new_version") if obj is not None else ()
+
+    def get_inlines(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.inlines if obj is not None else ()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and (obj.versions.exists() or obj.assignments.exists()):
+            return False  # versions and attachments are on record
+        return super().has_delete_permission(request, obj)
 
     @admin.display(description=_("current version"), ordering="current_number")
     def current_version(self, obj: ScoringScheme) -> str:
         number = obj.current_number  # type: ignore[attr-defined]
         return f"v{number}" if number is not None else "—"
 
+    @admin.display(description=_("draft in progress"), ordering="draft_number")
+    def draft_version(self, obj: ScoringScheme) -> str:
+        number = obj.draft_number  # type: ignore[attr-defined]
+        return f"v{number}" if number is not None else "—"
+
+    @admin.display(description=_("new version"))
+    def new_version(self, obj: ScoringScheme) -> str:
+        url = reverse("admin:supervision_scoringschemeversion_add")
+        return format_html(
+            '<a href="{}?scheme={}">{}</a>', url, obj.pk, gettext("Write a new version from scratch")
+        )
+
+
+def _latest_scheme_version(published: bool) -> QuerySet[ScoringSchemeVersion]:
+    return ScoringSchemeVersion.objects.filter(
+        scheme=OuterRef("pk"), published_at__isnull=not published
+    ).order_by("-number")
+
+
+# --- scoring scheme versions: the indicators as a table of rows -----------------------
+#
+# A version's indicators are a JSON list (see ``scoring``); on a draft's page they are
+# edited as a table, one indicator a row, and the whole is checked by
+# ``scoring.validate`` on save, so a draft is never stored in a state that cannot be
+# published. A deduction's or a bonus's points are written "yellow_cards:2, red_cards:5".
+
+INDICATOR_COLUMNS: tuple[str, ...] = ("code", "label", "kind", "weight", "numerator", "denominator", "points")
+MAX_INDICATOR_ROWS = 100  # a scheme of more than a hundred indicators is a typing accident
+_POINT_PIECES = re.compile(r"[,，;；\n]")
+_POINT_PAIR = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*[:：=]\s*(\S+)")
+
+
+def _points_text(points: Any) -> str:
+    if isinstance(points, Mapping):
+        return ", ".join(f"{measure}:{value}" for measure, value in points.items())
+    return "" if points is None else str(points)
+
+
+def _row_text(data: Any) -> dict[str, str]:
+    """One row of the table as text, from a stored indicator or a row as typed."""
+    if not isinstance(data, Mapping):
+        return dict.fromkeys(INDICATOR_COLUMNS, "")
+    row = {column: "" if data.get(column) is None else str(data.get(column)) for column in INDICATOR_COLUMNS}
+    row["points"] = _points_text(data.get("points"))
+    return row
+
+
+def parse_points(text: str, code: str) -> dict[str, str]:
+    """ "yellow_cards:2, red_cards:5" as {"yellow_cards": "2", "red_cards": "5"}; the
+    measures and numbers are checked by ``scoring.validate``."""
+    points: dict[str, str] = {}
+    for piece in _POINT_PIECES.split(text):
+        if not piece.strip():
+            continue
+        found = _POINT_PAIR.fullmatch(piece.strip())
+        if found is None:
+            raise ValidationError(
+                gettext(
+                    "Indicator “%(code)s”: “%(piece)s” is not a measure and its points; "
+                    "write them as yellow_cards:2, red_cards:5."
+                )
+                % {"code": code, "piece": piece.strip()}
+            )
+        measure, value = found.groups()
+        if measure in points:
+            raise ValidationError(
+                gettext("Indicator “%(code)s” gives points for “%(measure)s” twice.")
+                % {"code": code, "measure": measure}
+            )
+        points[measure] = value
+    return points
+
+
+class IndicatorTable(forms.Widget):
+    """The indicators as a table: one row each, plus blank rows to add more. A row is
+    removed by ticking its box or by emptying it."""
+
+    extra_rows = 3
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> list[dict[str, str]] | None:
+        try:
+            count = min(int(data.get(f"{name}-rows", "")), MAX_INDICATOR_ROWS)
+        except (TypeError, ValueError):
+            return None
+        rows = []
+        for index in range(count):
+            if data.get(f"{name}-{index}-DELETE"):
+                continue
+            row = {
+                column: str(data.get(f"{name}-{index}-{column}") or "").strip()
+                for column in INDICATOR_COLUMNS
+            }
+            if any(row.values()):
+                rows.append(row)
+        return rows
+
+    def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
+        return f"{name}-rows" not in data
+
+    @staticmethod
+    def _select(name: str, value: str, choices: list[tuple[str, str]]) -> str:
+        if value and value not in {key for key, _label in choices}:
+            choices = [*choices, (value, value)]  # shown as sent, so the error names it
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (key, " selected" if key == value else "", label)
+                for key, label in [("", "---------"), *choices]
+            ),
+        )
+        return format_html('<select name="{}" style="width: 10em">{}</select>', name, options)
+
+    def _row(self, name: str, index: int, row: dict[str, str]) -> str:
+        def text(column: str, size: int, placeholder: str = "") -> str:
+            return format_html(
+                '<input type="text" name="{}-{}-{}" value="{}" size="{}" placeholder="{}">',
+                name,
+                index,
+                column,
+                row[column],
+                size,
+                placeholder,
+            )
+
+        kinds = [(str(value), str(label)) for value, label in scoring.IndicatorKind.choices]
+        measures = [(m, f"{m}（{scoring.MEASURE_LABELS.get(m, (m, ''))[0]}）") for m in FACT_MEASURES]
+        cells = (
+            text("code", 10),
+            text("label", 8),
+            self._select(f"{name}-{index}-kind", row["kind"], kinds),
+            text("weight", 3),
+            self._select(f"{name}-{index}-numerator", row["numerator"], measures),
+            self._select(f"{name}-{index}-denominator", row["denominator"], measures),
+            text("points", 24, "yellow_cards:2, red_cards:5"),
+            format_html('<input type="checkbox" name="{}-{}-DELETE">', name, index),
+        )
+        return format_html("<tr>{}</tr>", format_html_join("", "<td>{}</td>", ((cell,) for cell in cells)))
+
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> SafeString:
+        rows = [_row_text(data) for data in value] if isinstance(value, list | tuple) else []
+        rows += [dict.fromkeys(INDICATOR_COLUMNS, "") for _blank in range(self.extra_rows)]
+        headers = (
+            pgettext("scheme", "code"),
+            gettext("label"),
+            gettext("formula kind"),
+            gettext("weight"),
+            gettext("numerator"),
+            gettext("denominator"),
+            gettext("points per measure"),
+            gettext("remove"),
+        )
+        return format_html(
+            '<input type="hidden" name="{}-rows" value="{}">'
+            '<div style="overflow-x: auto; min-width: 0; flex: 1 1 0">'
+            '<table class="indicator-table"><thead><tr>{}</tr></thead><tbody>{}</tbody></table></div>',
+            name,
+            len(rows),
+            format_html_join("", "<th>{}</th>", ((header,) for header in headers)),
+            format_html_join("", "{}", ((self._row(name, i, row),) for i, row in enumerate(rows))),
+        )
+
+
+class IndicatorsField(forms.Field):
+    """The table's rows as indicator objects, each with the parts its kind reads."""
+
+    widget = IndicatorTable
+    default_error_messages = {"required": _("A scheme needs at least one indicator.")}
+
+    def to_python(self, value: Any) -> list[dict[str, Any]]:
+        indicators: list[dict[str, Any]] = []
+        errors: list[ValidationError] = []
+        for raw in value if isinstance(value, list | tuple) else []:
+            row = _row_text(raw)
+            data: dict[str, Any] = {column: row[column] for column in ("code", "label", "kind", "weight")}
+            if row["kind"] in scoring.SHARE_KINDS:
+                data["numerator"], data["denominator"] = row["numerator"], row["denominator"]
+            elif row["kind"] in scoring.POINT_KINDS:
+                try:
+                    data["points"] = parse_points(row["points"], row["code"] or row["label"])
+                except ValidationError as error:
+                    errors.append(error)
+            indicators.append(data)
+        if errors:
+            raise ValidationError(errors)
+        return indicators
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        before = [_row_text(row) for row in initial or []]
+        return before != [_row_text(row) for row in data or []]
+
+
+class SchemeVersionForm(forms.ModelForm):  # type: ignore[type-arg]
+    indicators = IndicatorsField(
+        label=_("indicators"),
+        help_text=_(
+            "One row per indicator. A rate or a complement reads a numerator and a denominator; "
+            "a deduction or a capped bonus reads points per measure, written as "
+            "yellow_cards:2, red_cards:5. The weights add up to the total; a bonus's weight is "
+            "its cap. Blank rows are ignored; tick “remove” to drop a row."
+        ),
+    )
+
+    class Meta:
+        model = ScoringSchemeVersion
+        fields = ("scheme", "total", "indicators", "note")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if "total" in data and "indicators" in data:
+            errors = scoring.validate(data["total"], data["indicators"])
+            if errors:
+                self.add_error("indicators", errors)
+            else:
+                # Stored as the service stores them: numbers as numbers, points in order.
+                data["indicators"] = [
+                    scoring.Indicator.from_json(item).to_json() for item in data["indicators"]
+                ]
+        return data
+
+
+def _measure_legend() -> str:
+    return format_html(
+        "<p>{}: {}</p>",
+        gettext("Measures"),
+        ", ".join(f"{m}（{scoring.MEASURE_LABELS.get(m, (m, ''))[0]}）" for m in FACT_MEASURES),
+    )
+
 
 @admin.register(ScoringSchemeVersion)
-class ScoringSchemeVersionAdmin(ReadOnlyMixin, RuleConfigMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class ScoringSchemeVersionAdmin(RuleConfigMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    """A draft is edited freely and published through ``scoring.scheme_publish``; a
+    published version is read-only, and changes by a new draft made from it."""
+
+    form = SchemeVersionForm
     list_display = ("__str__", "scheme", "number", "status", "total", "published_at", "note")
     list_display_links = ("__str__",)
     list_select_related = ("scheme",)
     list_filter = (PublishedFilter, "scheme")
     search_fields = ("scheme__code", "scheme__name", "note")
     ordering = ("scheme__code", "-number")
-    fields = (
-        "scheme",
-        "number",
-        "status",
-        "total",
-        "indicator_table",
-        "published_at",
-        "published_by",
-        "note",
-    )
-    readonly_fields = fields
+    actions = ("publish", "new_version")
+
+    @property
+    def change_form_template(self) -> Any:  # type: ignore[override]
+        return _version_form()
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        if obj is None:
+            return ("scheme", "total", "indicators", "measure_legend", "note")
+        head = ("scheme", "number", "status", "total")
+        if self.has_change_permission(request, obj):
+            return (*head, "indicators", "measure_legend", "indicator_table", "note")
+        return (*head, "indicator_table", "published_at", "published_by", "note")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        if obj is None:
+            return ("measure_legend",)
+        return (
+            "scheme",
+            "number",
+            "status",
+            "measure_legend",
+            "indicator_table",
+            "published_at",
+            "published_by",
+        )
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.published_at is not None:
+            return False  # published: read-only for everyone, superusers included
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.published_at is not None:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def has_publish_permission(self, request: HttpRequest) -> bool:
+        return province_wide_editor(request.user)
 
     @admin.display(description=_("status"))
     def status(self, obj: ScoringSchemeVersion) -> str:
         return _scheme_version_status(obj)
 
-    @admin.display(description=_("indicators"))
+    @admin.display(description=pgettext_lazy("scheme", "measures"))
+    def measure_legend(self, obj: ScoringSchemeVersion | None = None) -> str:
+        return _measure_legend()
+
+    @admin.display(description=_("formulas"))
     def indicator_table(self, obj: ScoringSchemeVersion) -> str:
         try:
             indicators = scoring.indicators_of(obj)
@@ -1146,17 +1436,239 @@ class ScoringSchemeVersionAdmin(ReadOnlyMixin, RuleConfigMixin, admin.ModelAdmin
             rows,
         )
 
+    # -- saving: a new version is made and numbered by the service
+
+    def save_model(self, request: HttpRequest, obj: ScoringSchemeVersion, form: Any, change: bool) -> None:
+        if change:
+            # A draft's total, indicators (checked and normalised by the form) and note.
+            # The model refuses the write if the version was published meanwhile.
+            obj.save(update_fields=["total", "indicators", "note"])
+            return
+        version = scoring.scheme_new_version(
+            scheme=obj.scheme,
+            total=obj.total,
+            indicators=obj.indicators,
+            note=obj.note,
+            user=request.user,
+            publish=False,
+        )
+        _adopt(obj, version)
+
+    def response_add(self, request: HttpRequest, obj: ScoringSchemeVersion, *args: Any) -> HttpResponse:
+        if "_publish" in request.POST:
+            self._publish_one(request, obj)
+            return HttpResponseRedirect(
+                reverse("admin:supervision_scoringschemeversion_change", args=[obj.pk])
+            )
+        return super().response_add(request, obj, *args)
+
+    def response_change(self, request: HttpRequest, obj: ScoringSchemeVersion) -> HttpResponse:
+        if "_publish" in request.POST:
+            self._publish_one(request, obj)
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Any = None,
+    ) -> HttpResponse:
+        buttons = []
+        if province_wide_editor(request.user):
+            if obj is None or obj.published_at is None:
+                buttons.append(("_publish", gettext("Save and publish"), ""))
+            else:
+                buttons.append(
+                    (
+                        "_new_version",
+                        gettext("New draft from this version"),
+                        reverse("admin:supervision_scoringschemeversion_new_version", args=[obj.pk]),
+                    )
+                )
+        context["rule_buttons"] = buttons
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    # -- publishing and new drafts
+
+    def _publish_one(self, request: HttpRequest, version: ScoringSchemeVersion) -> bool:
+        try:
+            scoring.scheme_publish(version=version, user=request.user)
+        except ValidationError as e:
+            self.message_user(
+                request,
+                gettext("%(version)s was not published: %(reason)s")
+                % {"version": version, "reason": _error_text(e)},
+                messages.ERROR,
+            )
+            return False
+        self.message_user(
+            request,
+            gettext("%(version)s is published; scores under this scheme are worked out with it from now on.")
+            % {"version": version},
+            messages.SUCCESS,
+        )
+        return True
+
+    @admin.action(description=_("Publish the selected drafts"), permissions=["publish"])
+    def publish(self, request: HttpRequest, queryset: QuerySet[ScoringSchemeVersion]) -> None:
+        for version in queryset.select_related("scheme").order_by("scheme__code", "number"):
+            self._publish_one(request, version)
+
+    def _new_draft(self, request: HttpRequest, source: ScoringSchemeVersion) -> ScoringSchemeVersion | None:
+        try:
+            draft = scoring.scheme_new_version(
+                scheme=source.scheme,
+                total=source.total,
+                indicators=source.indicators,
+                note=gettext("From version %(n)d.") % {"n": source.number},
+                user=request.user,
+                publish=False,
+            )
+        except ValidationError as e:
+            self.message_user(request, f"{source}: {_error_text(e)}", messages.ERROR)
+            return None
+        self.message_user(
+            request,
+            format_html(
+                '{}: <a href="{}">{}</a>',
+                source,
+                reverse("admin:supervision_scoringschemeversion_change", args=[draft.pk]),
+                gettext("draft version %(v)d created from version %(from)d")
+                % {"v": draft.number, "from": source.number},
+            ),
+            messages.SUCCESS,
+        )
+        return draft
+
+    @admin.action(description=_("New draft from the selected version"), permissions=["add"])
+    def new_version(self, request: HttpRequest, queryset: QuerySet[ScoringSchemeVersion]) -> None:
+        for version in queryset.select_related("scheme"):
+            self._new_draft(request, version)
+
+    def get_urls(self) -> list[URLPattern]:
+        extra = [
+            path(
+                "<path:object_id>/new-version/",
+                self.admin_site.admin_view(require_POST(self.new_version_view)),
+                name="supervision_scoringschemeversion_new_version",
+            )
+        ]
+        return extra + super().get_urls()
+
+    def new_version_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        source = self.get_object(request, object_id)
+        if source is None:
+            raise Http404(gettext("No such record within your scope."))
+        draft = self._new_draft(request, source)
+        target = draft if draft is not None else source
+        return HttpResponseRedirect(
+            reverse("admin:supervision_scoringschemeversion_change", args=[target.pk])
+        )
+
+
+# --- where scoring schemes apply ------------------------------------------------------
+
+
+class SchemeAssignmentForm(forms.ModelForm):  # type: ignore[type-arg]
+    # The signed-in user, set on the class by the admin (``SchemeAssignmentAdmin.get_form``).
+    actor: Any = None
+
+    class Meta:
+        model = SchemeAssignment
+        fields = ("scheme", "region")
+
+    def _get_validation_exclusions(self) -> set[str]:  # type: ignore[misc]
+        # Attaching where a scheme is already attached replaces it (the service does): the
+        # one-per-region and one-global constraints must not refuse the form.
+        return {*super()._get_validation_exclusions(), "scheme", "region"}  # type: ignore[misc]
+
+    def validate_unique(self) -> None:
+        pass  # see above
+
+    def clean_scheme(self) -> ScoringScheme:
+        scheme: ScoringScheme = self.cleaned_data["scheme"]
+        if not scheme.versions.filter(published_at__isnull=False).exists():
+            raise ValidationError(
+                gettext("Scoring scheme “%(name)s” has no published version yet.") % {"name": scheme.name}
+            )
+        return scheme
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.has_error("region"):
+            return data
+        # On an existing attachment the region is shown, not edited.
+        region = data.get("region") if "region" in self.fields else self.instance.region
+        if region is None:
+            if not province_wide_editor(self.actor):
+                raise ValidationError(
+                    gettext(
+                        "Only a province-wide administrator or supervisor may attach a scoring scheme everywhere."
+                    )
+                )
+        elif not any(can_act(self.actor, region, role) for role in RULE_EDIT_ROLES):
+            raise ValidationError(gettext("You may attach scoring schemes only within your own scope."))
+        return data
+
 
 @admin.register(SchemeAssignment)
-class SchemeAssignmentAdmin(ReadOnlyMixin, RuleConfigMixin, admin.ModelAdmin):  # type: ignore[type-arg]
-    """Which scheme scores where: the nearest region's, else the one attached everywhere."""
+class SchemeAssignmentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Which scheme scores where: the nearest region's, else the one attached everywhere.
+    Attaching replaces what was there. Supervisors and system administrators attach
+    within their scope; the one attached everywhere is a province-wide editor's."""
 
+    form = SchemeAssignmentForm
     list_display = ("scope", "scheme", "created_at")
     list_select_related = ("scheme", "region")
     list_filter = ("scheme",)
     search_fields = ("region__name", "region__code", "scheme__name")
-    fields = ("scheme", "region", "created_at")
-    readonly_fields = fields
+    autocomplete_fields = ("region",)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return scope_of(request.user).has_role(*RULE_VIEW_ROLES)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return scope_of(request.user).has_role(*RULE_VIEW_ROLES)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return scope_of(request.user).has_role(*RULE_EDIT_ROLES)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is None:
+            return self.has_add_permission(request)
+        if obj.region is None:
+            return province_wide_editor(request.user)
+        return any(can_act(request.user, obj.region, role) for role in RULE_EDIT_ROLES)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A region's scheme is replaced, not removed: there is no service that removes one.
+        return False
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return ("scheme", "region", "created_at") if obj is not None else ("scheme", "region")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        # Changing an attachment changes its scheme; another region is another attachment.
+        return ("region", "created_at") if obj is not None else ()
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "region":
+            base = kwargs.get("queryset", Region.objects.all())
+            kwargs["queryset"] = scoped_choices(request.user, Region, RULE_EDIT_ROLES, base)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change, **kwargs)
+        return type(form.__name__, (form,), {"actor": request.user, "__module__": form.__module__})
+
+    def save_model(self, request: HttpRequest, obj: SchemeAssignment, form: Any, change: bool) -> None:
+        _adopt(obj, scoring.scheme_assign(scheme=obj.scheme, region=obj.region))
 
     @admin.display(description=_("scope"))
     def scope(self, obj: SchemeAssignment) -> str:
