@@ -1033,9 +1033,9 @@ class ComplaintAdmin(ReadOnlyScopedAdmin):
 
 # --- scoring schemes ------------------------------------------------------------------
 #
-# Read-only here: a scheme changes by a new version (scoring.scheme_new_version, which
-# validates the weights and formulas) and is attached by scoring.scheme_assign. The pages
-# show what each version scores and where each scheme applies.
+# Edited here as the time-limit rule sets are: drafts as a table of indicators checked by
+# scoring.validate, published through scoring.scheme_publish (then immutable), new drafts
+# from a published version, and attachments through scoring.scheme_assign.
 
 
 def _scheme_version_status(version: ScoringSchemeVersion) -> str:

@@ -1105,7 +1105,7 @@ class DailyFact(models.Model):
     never the cases. ``item_id``, ``window_id`` and ``staff_id`` are 0 where a figure is
     not about one (plain numbers, not foreign keys: the table is derived and large)."""
 
-    day = models.DateField(_("day"))
+    day = models.DateField(pgettext_lazy("fact", "day"))
     department = models.ForeignKey(
         Department, verbose_name=_("department"), on_delete=models.CASCADE, related_name="+"
     )
