@@ -89,6 +89,7 @@ def seed_demo(*, cases: int = demo_cases.DEMO_CASES) -> SeedResult:
     logins = _seed_accounts(data.ACCOUNTS, regions, departments, users)
     # the staff who handle the demo cases of other departments: not listed one by one
     _seed_accounts(demo_cases.CASE_STAFF, regions, departments, users)
+    _seat_window_staff()
     # items that approve in parallel name their partners, which must be published first
     ordered = sorted(data.ITEMS, key=lambda spec: bool(spec.partners))
     seeded = {spec.name: _seed_item(spec, departments) for spec in ordered if not spec.partners}
@@ -155,6 +156,30 @@ def _seed_centers(
         obj = center(regions[spec.region], spec.name, spec.address, spec.phone, spec.hours)
         for w in spec.windows:
             window(obj, w.number, w.name, [departments[key] for key in w.departments])
+
+
+def _seat_window_staff() -> None:
+    """Each window operator without a window sits at the first window of their region's
+    service center that serves their department, so performance counts by window."""
+    from yiwang.org.models import RoleAssignment, Staff, Window
+
+    operators = Staff.objects.filter(
+        window__isnull=True,
+        pk__in=RoleAssignment.objects.filter(role=Role.WINDOW_OPERATOR).values("staff_id"),
+    ).select_related("department")
+    windows = list(
+        Window.objects.filter(is_active=True)
+        .select_related("center")
+        .prefetch_related("departments")
+        .order_by("center__region__path", "center_id", "number")
+    )
+    for staff in operators:
+        for seat in windows:
+            if seat.center.region_id == staff.department.region_id and any(
+                d.pk == staff.department_id for d in seat.departments.all()
+            ):
+                Staff.objects.filter(pk=staff.pk).update(window=seat)
+                break
 
 
 class _DemoUsers:

@@ -217,25 +217,29 @@ class AssignmentInline(ReadOnlyInline):
         return _scope_label(obj)
 
 
-def _latest(published: bool) -> QuerySet[RuleSetVersion]:
-    return RuleSetVersion.objects.filter(
-        rule_set=OuterRef("pk"), published_at__isnull=not published
-    ).order_by("-number")
+class VersionedConfigAdmin(RuleConfigMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    """A rule set or scoring scheme: its name and description; its numbered versions and
+    attachments are listed below and changed on their own pages. Subclasses name the
+    version model, its foreign key to the owner and the admin URL of a new version."""
 
-
-@admin.register(RuleSet)
-class RuleSetAdmin(RuleConfigMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    version_model: Any = None
+    owner_field = ""
+    version_add_url = ""
     list_display = ("code", "name", "current_version", "draft_version")
     search_fields = ("code", "name")
-    inlines = (VersionInline, AssignmentInline)
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[RuleSet]:
+    def _latest(self, published: bool) -> QuerySet[Any]:
+        return self.version_model.objects.filter(
+            **{self.owner_field: OuterRef("pk"), "published_at__isnull": not published}
+        ).order_by("-number")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return (
             super()
             .get_queryset(request)
             .annotate(
-                current_number=Subquery(_latest(True).values("number")[:1]),
-                draft_number=Subquery(_latest(False).values("number")[:1]),
+                current_number=Subquery(self._latest(True).values("number")[:1]),
+                draft_number=Subquery(self._latest(False).values("number")[:1]),
             )
         )
 
@@ -245,7 +249,7 @@ class RuleSetAdmin(RuleConfigMixin, admin.ModelAdmin):  # type: ignore[type-arg]
         return ("code", "name", "description", "new_version")
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
-        # The code names the rule set in commands and replays: set once.
+        # The code names it in commands, replays and links: set once.
         return ("code", "new_version") if obj is not None else ()
 
     def get_inlines(self, request: HttpRequest, obj: Any = None) -> Any:
@@ -257,21 +261,33 @@ class RuleSetAdmin(RuleConfigMixin, admin.ModelAdmin):  # type: ignore[type-arg]
         return super().has_delete_permission(request, obj)
 
     @admin.display(description=_("current version"), ordering="current_number")
-    def current_version(self, obj: RuleSet) -> str:
-        number = obj.current_number  # type: ignore[attr-defined]
+    def current_version(self, obj: Any) -> str:
+        number = obj.current_number
         return f"v{number}" if number is not None else "—"
 
     @admin.display(description=_("draft in progress"), ordering="draft_number")
-    def draft_version(self, obj: RuleSet) -> str:
-        number = obj.draft_number  # type: ignore[attr-defined]
+    def draft_version(self, obj: Any) -> str:
+        number = obj.draft_number
         return f"v{number}" if number is not None else "—"
 
     @admin.display(description=_("new version"))
-    def new_version(self, obj: RuleSet) -> str:
-        url = reverse("admin:supervision_rulesetversion_add")
+    def new_version(self, obj: Any) -> str:
+        url = reverse(self.version_add_url)
         return format_html(
-            '<a href="{}?rule_set={}">{}</a>', url, obj.pk, gettext("Write a new version from scratch")
+            '<a href="{}?{}={}">{}</a>',
+            url,
+            self.owner_field,
+            obj.pk,
+            gettext("Write a new version from scratch"),
         )
+
+
+@admin.register(RuleSet)
+class RuleSetAdmin(VersionedConfigAdmin):
+    version_model = RuleSetVersion
+    owner_field = "rule_set"
+    version_add_url = "admin:supervision_rulesetversion_add"
+    inlines = (VersionInline, AssignmentInline)
 
 
 # --- rule set versions ----------------------------------------------------------------
@@ -1082,63 +1098,11 @@ class SchemeAssignmentInline(ReadOnlyInline):
 
 
 @admin.register(ScoringScheme)
-class ScoringSchemeAdmin(RuleConfigMixin, admin.ModelAdmin):  # type: ignore[type-arg]
-    """A scheme's name and description; its versions and attachments are listed below
-    and changed on their own pages."""
-
-    list_display = ("code", "name", "current_version", "draft_version")
-    search_fields = ("code", "name")
+class ScoringSchemeAdmin(VersionedConfigAdmin):
+    version_model = ScoringSchemeVersion
+    owner_field = "scheme"
+    version_add_url = "admin:supervision_scoringschemeversion_add"
     inlines = (ScoringSchemeVersionInline, SchemeAssignmentInline)
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[ScoringScheme]:
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                current_number=Subquery(_latest_scheme_version(True).values("number")[:1]),
-                draft_number=Subquery(_latest_scheme_version(False).values("number")[:1]),
-            )
-        )
-
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
-        if obj is None:
-            return ("code", "name", "description")
-        return ("code", "name", "description", "new_version")
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
-        # The code names the scheme in commands and links: set once.
-        return ("code", "new_version") if obj is not None else ()
-
-    def get_inlines(self, request: HttpRequest, obj: Any = None) -> Any:
-        return self.inlines if obj is not None else ()
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        if obj is not None and (obj.versions.exists() or obj.assignments.exists()):
-            return False  # versions and attachments are on record
-        return super().has_delete_permission(request, obj)
-
-    @admin.display(description=_("current version"), ordering="current_number")
-    def current_version(self, obj: ScoringScheme) -> str:
-        number = obj.current_number  # type: ignore[attr-defined]
-        return f"v{number}" if number is not None else "—"
-
-    @admin.display(description=_("draft in progress"), ordering="draft_number")
-    def draft_version(self, obj: ScoringScheme) -> str:
-        number = obj.draft_number  # type: ignore[attr-defined]
-        return f"v{number}" if number is not None else "—"
-
-    @admin.display(description=_("new version"))
-    def new_version(self, obj: ScoringScheme) -> str:
-        url = reverse("admin:supervision_scoringschemeversion_add")
-        return format_html(
-            '<a href="{}?scheme={}">{}</a>', url, obj.pk, gettext("Write a new version from scratch")
-        )
-
-
-def _latest_scheme_version(published: bool) -> QuerySet[ScoringSchemeVersion]:
-    return ScoringSchemeVersion.objects.filter(
-        scheme=OuterRef("pk"), published_at__isnull=not published
-    ).order_by("-number")
 
 
 # --- scoring scheme versions: the indicators as a table of rows -----------------------
@@ -1156,7 +1120,10 @@ _POINT_PAIR = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*[:：=]\s*(\S+)")
 
 def _points_text(points: Any) -> str:
     if isinstance(points, Mapping):
-        return ", ".join(f"{measure}:{value}" for measure, value in points.items())
+        # In the measures' own order: PostgreSQL's jsonb does not keep the written order.
+        order = {name: i for i, name in enumerate(FACT_MEASURES)}
+        ranked = sorted(points.items(), key=lambda kv: order.get(kv[0], len(order)))
+        return ", ".join(f"{measure}:{value}" for measure, value in ranked)
     return "" if points is None else str(points)
 
 
