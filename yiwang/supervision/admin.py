@@ -399,8 +399,67 @@ def _version_form() -> Any:
     return engines["django"].from_string(_VERSION_FORM)
 
 
+class NewDraftMixin:
+    """ "New draft from this version" for a versioned admin, as a list action and as a
+    POST-only button on a version's page. A subclass copies the source through its
+    service in ``copy_as_draft``; a refusal is shown with its reasons."""
+
+    opts: Any
+    admin_site: Any
+
+    def copy_as_draft(self, request: HttpRequest, source: Any) -> Any:
+        raise NotImplementedError
+
+    def _change_url(self, pk: Any) -> str:
+        return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[pk])
+
+    def _new_draft(self, request: HttpRequest, source: Any) -> Any:
+        try:
+            draft = self.copy_as_draft(request, source)
+        except ValidationError as e:
+            self.message_user(request, f"{source}: {_error_text(e)}", messages.ERROR)  # type: ignore[attr-defined]
+            return None
+        self.message_user(  # type: ignore[attr-defined]
+            request,
+            format_html(
+                '{}: <a href="{}">{}</a>',
+                source,
+                self._change_url(draft.pk),
+                gettext("draft version %(v)d created from version %(from)d")
+                % {"v": draft.number, "from": source.number},
+            ),
+            messages.SUCCESS,
+        )
+        return draft
+
+    @admin.action(description=_("New draft from the selected version"), permissions=["add"])
+    def new_version(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        for version in queryset:
+            self._new_draft(request, version)
+
+    def get_urls(self) -> list[URLPattern]:
+        extra = [
+            path(
+                "<path:object_id>/new-version/",
+                self.admin_site.admin_view(require_POST(self.new_version_view)),
+                name=f"{self.opts.app_label}_{self.opts.model_name}_new_version",
+            )
+        ]
+        return extra + super().get_urls()  # type: ignore[misc]
+
+    def new_version_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        if not self.has_add_permission(request):  # type: ignore[attr-defined]
+            raise PermissionDenied
+        source = self.get_object(request, object_id)  # type: ignore[attr-defined]
+        if source is None:
+            raise Http404(gettext("No such record within your scope."))
+        draft = self._new_draft(request, source)
+        target = draft if draft is not None else source
+        return HttpResponseRedirect(self._change_url(target.pk))
+
+
 @admin.register(RuleSetVersion)
-class RuleSetVersionAdmin(RuleConfigMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class RuleSetVersionAdmin(NewDraftMixin, RuleConfigMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("__str__", "rule_set", "number", "status", "published_at", "note")
     list_display_links = ("__str__",)
     list_select_related = ("rule_set",)
@@ -529,55 +588,14 @@ class RuleSetVersionAdmin(RuleConfigMixin, admin.ModelAdmin):  # type: ignore[ty
         for version in queryset.select_related("rule_set").order_by("rule_set__code", "number"):
             self._publish_one(request, version)
 
-    def _new_draft(self, request: HttpRequest, source: RuleSetVersion) -> RuleSetVersion | None:
-        try:
-            draft = services.ruleset_new_version(
-                rule_set=source.rule_set,
-                stages=list(source.stages.all()),
-                note=gettext("From version %(n)d.") % {"n": source.number},
-                user=request.user,
-                publish=False,
-            )
-        except ValidationError as e:
-            self.message_user(request, f"{source}: {_error_text(e)}", messages.ERROR)
-            return None
-        self.message_user(
-            request,
-            format_html(
-                '{}: <a href="{}">{}</a>',
-                source,
-                reverse("admin:supervision_rulesetversion_change", args=[draft.pk]),
-                gettext("draft version %(v)d created from version %(from)d")
-                % {"v": draft.number, "from": source.number},
-            ),
-            messages.SUCCESS,
+    def copy_as_draft(self, request: HttpRequest, source: RuleSetVersion) -> RuleSetVersion:
+        return services.ruleset_new_version(
+            rule_set=source.rule_set,
+            stages=list(source.stages.all()),
+            note=gettext("From version %(n)d.") % {"n": source.number},
+            user=request.user,
+            publish=False,
         )
-        return draft
-
-    @admin.action(description=_("New draft from the selected version"), permissions=["add"])
-    def new_version(self, request: HttpRequest, queryset: QuerySet[RuleSetVersion]) -> None:
-        for version in queryset.select_related("rule_set"):
-            self._new_draft(request, version)
-
-    def get_urls(self) -> list[URLPattern]:
-        extra = [
-            path(
-                "<path:object_id>/new-version/",
-                self.admin_site.admin_view(require_POST(self.new_version_view)),
-                name="supervision_rulesetversion_new_version",
-            )
-        ]
-        return extra + super().get_urls()
-
-    def new_version_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        if not self.has_add_permission(request):
-            raise PermissionDenied
-        source = self.get_object(request, object_id)
-        if source is None:
-            raise Http404(gettext("No such record within your scope."))
-        draft = self._new_draft(request, source)
-        target = draft if draft is not None else source
-        return HttpResponseRedirect(reverse("admin:supervision_rulesetversion_change", args=[target.pk]))
 
 
 # --- where rule sets apply ------------------------------------------------------------
@@ -1319,7 +1337,7 @@ def _measure_legend() -> str:
 
 
 @admin.register(ScoringSchemeVersion)
-class ScoringSchemeVersionAdmin(RuleConfigMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class ScoringSchemeVersionAdmin(NewDraftMixin, RuleConfigMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     """A draft is edited freely and published through ``scoring.scheme_publish``; a
     published version is read-only, and changes by a new draft made from it."""
 
@@ -1485,57 +1503,14 @@ class ScoringSchemeVersionAdmin(RuleConfigMixin, admin.ModelAdmin):  # type: ign
         for version in queryset.select_related("scheme").order_by("scheme__code", "number"):
             self._publish_one(request, version)
 
-    def _new_draft(self, request: HttpRequest, source: ScoringSchemeVersion) -> ScoringSchemeVersion | None:
-        try:
-            draft = scoring.scheme_new_version(
-                scheme=source.scheme,
-                total=source.total,
-                indicators=source.indicators,
-                note=gettext("From version %(n)d.") % {"n": source.number},
-                user=request.user,
-                publish=False,
-            )
-        except ValidationError as e:
-            self.message_user(request, f"{source}: {_error_text(e)}", messages.ERROR)
-            return None
-        self.message_user(
-            request,
-            format_html(
-                '{}: <a href="{}">{}</a>',
-                source,
-                reverse("admin:supervision_scoringschemeversion_change", args=[draft.pk]),
-                gettext("draft version %(v)d created from version %(from)d")
-                % {"v": draft.number, "from": source.number},
-            ),
-            messages.SUCCESS,
-        )
-        return draft
-
-    @admin.action(description=_("New draft from the selected version"), permissions=["add"])
-    def new_version(self, request: HttpRequest, queryset: QuerySet[ScoringSchemeVersion]) -> None:
-        for version in queryset.select_related("scheme"):
-            self._new_draft(request, version)
-
-    def get_urls(self) -> list[URLPattern]:
-        extra = [
-            path(
-                "<path:object_id>/new-version/",
-                self.admin_site.admin_view(require_POST(self.new_version_view)),
-                name="supervision_scoringschemeversion_new_version",
-            )
-        ]
-        return extra + super().get_urls()
-
-    def new_version_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        if not self.has_add_permission(request):
-            raise PermissionDenied
-        source = self.get_object(request, object_id)
-        if source is None:
-            raise Http404(gettext("No such record within your scope."))
-        draft = self._new_draft(request, source)
-        target = draft if draft is not None else source
-        return HttpResponseRedirect(
-            reverse("admin:supervision_scoringschemeversion_change", args=[target.pk])
+    def copy_as_draft(self, request: HttpRequest, source: ScoringSchemeVersion) -> ScoringSchemeVersion:
+        return scoring.scheme_new_version(
+            scheme=source.scheme,
+            total=source.total,
+            indicators=source.indicators,
+            note=gettext("From version %(n)d.") % {"n": source.number},
+            user=request.user,
+            publish=False,
         )
 
 
