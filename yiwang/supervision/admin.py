@@ -399,16 +399,46 @@ def _version_form() -> Any:
     return engines["django"].from_string(_VERSION_FORM)
 
 
-class NewDraftMixin:
-    """ "New draft from this version" for a versioned admin, as a list action and as a
-    POST-only button on a version's page. A subclass copies the source through its
-    service in ``copy_as_draft``; a refusal is shown with its reasons."""
+class VersionActionsMixin:
+    """Publishing drafts and "new draft from this version" for a versioned admin (rule
+    sets, scoring schemes), as list actions and as buttons on a version's page. A
+    subclass publishes through its service in ``publish_version`` and copies in
+    ``copy_as_draft``; a refusal is shown with its reasons. Only a province-wide editor
+    publishes: a version applies wherever its set is attached."""
 
     opts: Any
     admin_site: Any
+    published_message: Any = ""
+
+    def publish_version(self, request: HttpRequest, version: Any) -> None:
+        raise NotImplementedError
 
     def copy_as_draft(self, request: HttpRequest, source: Any) -> Any:
         raise NotImplementedError
+
+    def has_publish_permission(self, request: HttpRequest) -> bool:
+        return province_wide_editor(request.user)
+
+    def _publish_one(self, request: HttpRequest, version: Any) -> bool:
+        try:
+            self.publish_version(request, version)
+        except ValidationError as e:
+            self.message_user(  # type: ignore[attr-defined]
+                request,
+                gettext("%(version)s was not published: %(reason)s")
+                % {"version": version, "reason": _error_text(e)},
+                messages.ERROR,
+            )
+            return False
+        self.message_user(  # type: ignore[attr-defined]
+            request, self.published_message % {"version": version}, messages.SUCCESS
+        )
+        return True
+
+    @admin.action(description=_("Publish the selected drafts"), permissions=["publish"])
+    def publish(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        for version in queryset.order_by("number"):
+            self._publish_one(request, version)
 
     def _change_url(self, pk: Any) -> str:
         return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[pk])
@@ -459,7 +489,7 @@ class NewDraftMixin:
 
 
 @admin.register(RuleSetVersion)
-class RuleSetVersionAdmin(NewDraftMixin, RuleConfigMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class RuleSetVersionAdmin(VersionActionsMixin, RuleConfigMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("__str__", "rule_set", "number", "status", "published_at", "note")
     list_display_links = ("__str__",)
     list_select_related = ("rule_set",)
@@ -492,9 +522,6 @@ class RuleSetVersionAdmin(NewDraftMixin, RuleConfigMixin, admin.ModelAdmin):  # 
         if obj is not None and obj.is_published:
             return False
         return super().has_delete_permission(request, obj)
-
-    def has_publish_permission(self, request: HttpRequest) -> bool:
-        return province_wide_editor(request.user)
 
     @admin.display(description=_("status"))
     def status(self, obj: RuleSetVersion) -> str:
@@ -562,31 +589,10 @@ class RuleSetVersionAdmin(NewDraftMixin, RuleConfigMixin, admin.ModelAdmin):  # 
 
     # -- publishing and new drafts
 
-    def _publish_one(self, request: HttpRequest, version: RuleSetVersion) -> bool:
-        try:
-            if not version.stages.exists():
-                raise ValidationError(gettext("A rule set version needs at least one stage."))
-            services.ruleset_publish(version=version, user=request.user)
-        except ValidationError as e:
-            self.message_user(
-                request,
-                gettext("%(version)s was not published: %(reason)s")
-                % {"version": version, "reason": _error_text(e)},
-                messages.ERROR,
-            )
-            return False
-        self.message_user(
-            request,
-            gettext("%(version)s is published; cases under this rule set follow it from now on.")
-            % {"version": version},
-            messages.SUCCESS,
-        )
-        return True
+    published_message = _("%(version)s is published; cases under this rule set follow it from now on.")
 
-    @admin.action(description=_("Publish the selected drafts"), permissions=["publish"])
-    def publish(self, request: HttpRequest, queryset: QuerySet[RuleSetVersion]) -> None:
-        for version in queryset.select_related("rule_set").order_by("rule_set__code", "number"):
-            self._publish_one(request, version)
+    def publish_version(self, request: HttpRequest, version: RuleSetVersion) -> None:
+        services.ruleset_publish(version=version, user=request.user)
 
     def copy_as_draft(self, request: HttpRequest, source: RuleSetVersion) -> RuleSetVersion:
         return services.ruleset_new_version(
@@ -1337,7 +1343,7 @@ def _measure_legend() -> str:
 
 
 @admin.register(ScoringSchemeVersion)
-class ScoringSchemeVersionAdmin(NewDraftMixin, RuleConfigMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class ScoringSchemeVersionAdmin(VersionActionsMixin, RuleConfigMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     """A draft is edited freely and published through ``scoring.scheme_publish``; a
     published version is read-only, and changes by a new draft made from it."""
 
@@ -1384,9 +1390,6 @@ class ScoringSchemeVersionAdmin(NewDraftMixin, RuleConfigMixin, admin.ModelAdmin
         if obj is not None and obj.published_at is not None:
             return False
         return super().has_delete_permission(request, obj)
-
-    def has_publish_permission(self, request: HttpRequest) -> bool:
-        return province_wide_editor(request.user)
 
     @admin.display(description=_("status"))
     def status(self, obj: ScoringSchemeVersion) -> str:
@@ -1479,29 +1482,12 @@ class ScoringSchemeVersionAdmin(NewDraftMixin, RuleConfigMixin, admin.ModelAdmin
 
     # -- publishing and new drafts
 
-    def _publish_one(self, request: HttpRequest, version: ScoringSchemeVersion) -> bool:
-        try:
-            scoring.scheme_publish(version=version, user=request.user)
-        except ValidationError as e:
-            self.message_user(
-                request,
-                gettext("%(version)s was not published: %(reason)s")
-                % {"version": version, "reason": _error_text(e)},
-                messages.ERROR,
-            )
-            return False
-        self.message_user(
-            request,
-            gettext("%(version)s is published; scores under this scheme are worked out with it from now on.")
-            % {"version": version},
-            messages.SUCCESS,
-        )
-        return True
+    published_message = _(
+        "%(version)s is published; scores under this scheme are worked out with it from now on."
+    )
 
-    @admin.action(description=_("Publish the selected drafts"), permissions=["publish"])
-    def publish(self, request: HttpRequest, queryset: QuerySet[ScoringSchemeVersion]) -> None:
-        for version in queryset.select_related("scheme").order_by("scheme__code", "number"):
-            self._publish_one(request, version)
+    def publish_version(self, request: HttpRequest, version: ScoringSchemeVersion) -> None:
+        scoring.scheme_publish(version=version, user=request.user)
 
     def copy_as_draft(self, request: HttpRequest, source: ScoringSchemeVersion) -> ScoringSchemeVersion:
         return scoring.scheme_new_version(
