@@ -305,7 +305,7 @@ def _actor(user: User | None) -> Any:
     return user if user is not None and user.is_authenticated else None
 
 
-def _moment(at: dt.datetime | None) -> dt.datetime:
+def moment(at: dt.datetime | None) -> dt.datetime:
     at = at or timezone.now()
     if timezone.is_naive(at):
         raise SupervisionError(_("The moment must carry a time zone."), SupervisionErrorCode.BAD_INPUT)
@@ -327,17 +327,17 @@ def _text(value: str | None, *, field: str, missing: str | None = None, limit: i
     return text
 
 
-def _event(complaint: Complaint, action: str, user: User | None, at: dt.datetime, note: str = "") -> None:
+def record_event(
+    complaint: Complaint, action: str, user: User | None, at: dt.datetime, note: str = ""
+) -> None:
     ComplaintEvent.objects.create(complaint=complaint, action=action, actor=_actor(user), at=at, note=note)
 
 
-def _locked(complaint: Complaint) -> Complaint:
+def lock(complaint: Complaint) -> Complaint:
+    """The complaint's row, locked for the rest of the transaction (its own row only: the
+    handling unit and the account are optional, outer joins PostgreSQL cannot lock)."""
     return (
         Complaint.objects.select_for_update(of=("self",))
-        .select_related("region", "department__region", "handling_unit__region", "complainant_user")
-        .get(pk=complaint.pk)
-        if connection.features.has_select_for_update_of
-        else Complaint.objects.select_for_update()
         .select_related("region", "department__region", "handling_unit__region", "complainant_user")
         .get(pk=complaint.pk)
     )
@@ -347,7 +347,7 @@ def _forbidden(message: str) -> SupervisionError:
     return SupervisionError(message, SupervisionErrorCode.FORBIDDEN)
 
 
-def _require_room(user: User | None, complaint: Complaint) -> None:
+def require_room(user: User | None, complaint: Complaint) -> None:
     if not is_room(user, complaint):
         raise _forbidden(
             _("Only the supervision room covering %(department)s may do this.")
@@ -355,7 +355,7 @@ def _require_room(user: User | None, complaint: Complaint) -> None:
         )
 
 
-def _require_status(complaint: Complaint, allowed: Iterable[str], doing: str) -> None:
+def require_status(complaint: Complaint, allowed: Iterable[str], doing: str) -> None:
     if complaint.status not in allowed:
         raise SupervisionError(
             _("This complaint is “%(status)s”: it cannot be %(doing)s now.")
@@ -373,7 +373,7 @@ def _tell_staff(
 ) -> int:
     people, sent = tell(users, subject=subject, body=body, link=_link(complaint), kind=kind, at=at)
     if people:
-        _event(complaint, "notified", None, at, str(people))
+        record_event(complaint, "notified", None, at, str(people))
     return sent
 
 
@@ -449,7 +449,7 @@ def _document(
     doc.save()
     # The history is read outside the room too: a complainant's own file is not named there.
     named = "" if kind == ComplaintDocumentKind.ATTACHMENT else f"{doc.title} "
-    _event(complaint, "attached", user, at, f"{named}({doc.get_kind_display()}, SHA-256 {info.sha256})")
+    record_event(complaint, "attached", user, at, f"{named}({doc.get_kind_display()}, SHA-256 {info.sha256})")
     return doc
 
 
@@ -765,7 +765,7 @@ def complaint_register(
     """Register a complaint (效能投诉受理登记表). A supervisor registers what comes by any
     channel; a 12345 hotline agent what the hotline transfers; a signed-in citizen files
     their own online (``channel`` portal: the account is the complainant's)."""
-    at = _moment(at)
+    at = moment(at)
     received_at = received_at or at
     if timezone.is_naive(received_at) or received_at > at:
         raise SupervisionError(
@@ -873,7 +873,7 @@ def complaint_register(
         created_at=at,
     )
     daily_facts.on_complaint_registered(complaint)
-    _event(
+    record_event(
         complaint,
         "registered",
         user,
@@ -882,7 +882,7 @@ def complaint_register(
         % {"channel": complaint.get_channel_display(), "department": department.name},
     )
     if repeat is not None:
-        _event(
+        record_event(
             complaint,
             "repeat",
             None,
@@ -933,10 +933,10 @@ def complaint_answer(
 ) -> Complaint:
     """Close a registered complaint without investigation: answered at once (现场答复),
     or outside the room's remit, answered with an explanation and a suggestion."""
-    at = _moment(at)
-    complaint = _locked(complaint)
-    _require_room(user, complaint)
-    _require_status(complaint, (ComplaintStatus.REGISTERED,), _("answered"))
+    at = moment(at)
+    complaint = lock(complaint)
+    require_room(user, complaint)
+    require_status(complaint, (ComplaintStatus.REGISTERED,), _("answered"))
     answer = _text(
         answer,
         field="answer",
@@ -950,7 +950,7 @@ def complaint_answer(
     complaint.closed_at = at
     complaint.save(update_fields=["status", "answer", "acked_at", "closed_at"])
     how = _tell_complainant(complaint, answer, at)
-    _event(complaint, "declined" if outside_remit else "answered", user, at, f"{answer}\n({how})")
+    record_event(complaint, "declined" if outside_remit else "answered", user, at, f"{answer}\n({how})")
     refresh(complaint)
     return complaint
 
@@ -969,10 +969,10 @@ def complaint_accept(
     """Accept a registered complaint (the day of acceptance, 受理之日, starts the limits)
     and tell the complainant: handled by the room (7 working days, feedback in 10), or
     transferred to a handling unit on the head's instruction (15 working days)."""
-    at = _moment(at)
-    complaint = _locked(complaint)
-    _require_room(user, complaint)
-    _require_status(complaint, (ComplaintStatus.REGISTERED,), _("accepted"))
+    at = moment(at)
+    complaint = lock(complaint)
+    require_room(user, complaint)
+    require_status(complaint, (ComplaintStatus.REGISTERED,), _("accepted"))
     if mode not in ComplaintMode.values:
         raise SupervisionError(
             _("Choose whether the room handles it or transfers it."), SupervisionErrorCode.BAD_INPUT, "mode"
@@ -1043,7 +1043,7 @@ def complaint_accept(
     }
     how = _tell_complainant(complaint, text, at)
     if mode == ComplaintMode.TRANSFER and handling_unit is not None:
-        _event(
+        record_event(
             complaint,
             "transferred",
             user,
@@ -1077,7 +1077,7 @@ def complaint_accept(
             at,
         )
     else:
-        _event(
+        record_event(
             complaint,
             "accepted",
             user,
@@ -1107,11 +1107,11 @@ def complaint_investigate(
     at: dt.datetime | None = None,
 ) -> Investigation:
     """Record an investigation step (a talk, an inquiry, a review of documents)."""
-    at = _moment(at)
-    complaint = _locked(complaint)
+    at = moment(at)
+    complaint = lock(complaint)
     if not (is_room(user, complaint) or is_unit(user, complaint)):
         raise _forbidden(_("Only the supervision room or the handling unit records the investigation."))
-    _require_status(complaint, (ComplaintStatus.HANDLING, ComplaintStatus.CONSENTED), _("investigated"))
+    require_status(complaint, (ComplaintStatus.HANDLING, ComplaintStatus.CONSENTED), _("investigated"))
     if kind not in InvestigationKind.values:
         raise SupervisionError(_("Choose the kind of record."), SupervisionErrorCode.BAD_INPUT, "kind")
     if held_on is None or held_on > _day(at) or (complaint.accepted_on and held_on < complaint.accepted_on):
@@ -1146,7 +1146,7 @@ def complaint_investigate(
         recorded_by=_actor(user),
         recorded_at=at,
     )
-    _event(
+    record_event(
         complaint, "investigated", user, at, f"{inv.get_kind_display()} {held_on.isoformat()}: {record[:300]}"
     )
     return inv
@@ -1163,11 +1163,11 @@ def complaint_extend(
 ) -> Complaint:
     """The head extends a self-handled complaint's handling limit to ``workdays`` working
     days from acceptance (more than 7, at most 15)."""
-    at = _moment(at)
-    complaint = _locked(complaint)
+    at = moment(at)
+    complaint = lock(complaint)
     if not is_head(user, complaint):
         raise _forbidden(_("Only the head who approves the room's handling may extend its time limit."))
-    _require_status(complaint, (ComplaintStatus.HANDLING, ComplaintStatus.PROPOSED), _("extended"))
+    require_status(complaint, (ComplaintStatus.HANDLING, ComplaintStatus.PROPOSED), _("extended"))
     if complaint.mode != ComplaintMode.SELF:
         raise SupervisionError(
             _("A transferred complaint has 15 working days and no extension."),
@@ -1191,7 +1191,7 @@ def complaint_extend(
     complaint.handling_limit = workdays
     complaint.handling_due = calendar.add_workdays(complaint.accepted_on or _day(at), workdays)
     complaint.save(update_fields=["handling_limit", "handling_due"])
-    _event(
+    record_event(
         complaint,
         "extended",
         user,
@@ -1271,14 +1271,14 @@ def complaint_propose(
     """Self-handled: the room proposes the handling for the head's approval. Transferred:
     the unit reports its findings and proposed handling for the room's consent, before it
     acts."""
-    at = _moment(at)
-    complaint = _locked(complaint)
+    at = moment(at)
+    complaint = lock(complaint)
     if complaint.mode == ComplaintMode.TRANSFER:
         if not is_unit(user, complaint):
             raise _forbidden(_("Only the handling unit reports its findings on a transferred complaint."))
     else:
-        _require_room(user, complaint)
-    _require_status(complaint, (ComplaintStatus.HANDLING,), _("proposed"))
+        require_room(user, complaint)
+    require_status(complaint, (ComplaintStatus.HANDLING,), _("proposed"))
     findings = _text(findings, field="findings", missing=_("Write down what the investigation found."))
     proposal = _text(proposal, field="proposal", missing=_("Write down the proposed handling."))
     _check_measures(complaint, substantiated, measures)
@@ -1295,7 +1295,7 @@ def complaint_propose(
     complaint.save(update_fields=["findings", "proposal", "substantiated", "proposed_measures", "status"])
     verdict = _("substantiated") if substantiated else _("not substantiated")
     measure_names = "、".join(str(MeasureKind(m.kind).label) for m in measures)
-    _event(
+    record_event(
         complaint,
         "reported" if complaint.mode == ComplaintMode.TRANSFER else "proposed",
         user,
@@ -1353,15 +1353,15 @@ def complaint_approve(
     """Self-handled: the head approves the room's proposal; the complaint is handled and
     its measures recorded. Transferred: the room consents to the unit's proposed handling,
     and the unit may act."""
-    at = _moment(at)
-    complaint = _locked(complaint)
-    _require_status(complaint, (ComplaintStatus.PROPOSED,), pgettext("complaint doing", "approved"))
+    at = moment(at)
+    complaint = lock(complaint)
+    require_status(complaint, (ComplaintStatus.PROPOSED,), pgettext("complaint doing", "approved"))
     note = _text(note, field="note")
     if complaint.mode == ComplaintMode.TRANSFER:
-        _require_room(user, complaint)
+        require_room(user, complaint)
         complaint.status = ComplaintStatus.CONSENTED
         complaint.save(update_fields=["status"])
-        _event(complaint, "consented", user, at, note)
+        record_event(complaint, "consented", user, at, note)
         _tell_staff(
             complaint,
             _unit_people(complaint),
@@ -1395,7 +1395,7 @@ def complaint_approve(
         complaint.save(update_fields=["status", "decided_at", "decided_by", "handled_at", "result"])
         daily_facts.on_complaint_decided(complaint)
         measures = _take_measures(complaint, user, at)
-        _event(
+        record_event(
             complaint,
             "approved",
             user,
@@ -1411,9 +1411,9 @@ def complaint_return(
     *, complaint: Complaint, user: User | None, reason: str, at: dt.datetime | None = None
 ) -> Complaint:
     """Send a proposal back (the head, self-handled; the room, transferred) with a reason."""
-    at = _moment(at)
-    complaint = _locked(complaint)
-    _require_status(complaint, (ComplaintStatus.PROPOSED,), _("sent back"))
+    at = moment(at)
+    complaint = lock(complaint)
+    require_status(complaint, (ComplaintStatus.PROPOSED,), _("sent back"))
     allowed = (
         is_room(user, complaint) if complaint.mode == ComplaintMode.TRANSFER else is_head(user, complaint)
     )
@@ -1422,7 +1422,7 @@ def complaint_return(
     reason = _text(reason, field="reason", missing=_("Say why the proposal is sent back."))
     complaint.status = ComplaintStatus.HANDLING
     complaint.save(update_fields=["status"])
-    _event(complaint, "returned", user, at, reason)
+    record_event(complaint, "returned", user, at, reason)
     if complaint.mode == ComplaintMode.TRANSFER:
         _tell_staff(
             complaint,
@@ -1448,8 +1448,8 @@ def complaint_report_result(
 ) -> Complaint:
     """The handling unit, having acted with the room's consent, reports the result in
     writing (书面报告); the agreed measures are recorded."""
-    at = _moment(at)
-    complaint = _locked(complaint)
+    at = moment(at)
+    complaint = lock(complaint)
     if not is_unit(user, complaint):
         raise _forbidden(_("Only the handling unit reports the result of a transferred complaint."))
     if complaint.status in (ComplaintStatus.HANDLING, ComplaintStatus.PROPOSED):
@@ -1460,7 +1460,7 @@ def complaint_report_result(
             ),
             SupervisionErrorCode.ILLEGAL_IN_STATE,
         )
-    _require_status(complaint, (ComplaintStatus.CONSENTED,), _("reported as handled"))
+    require_status(complaint, (ComplaintStatus.CONSENTED,), _("reported as handled"))
     result = _text(result, field="result", missing=_("Write down what was done."))
     if upload is not None:
         _check_files([upload], "upload")
@@ -1475,7 +1475,7 @@ def complaint_report_result(
     complaint.save(update_fields=["status", "result", "handled_at", "decided_at", "decided_by"])
     daily_facts.on_complaint_decided(complaint)
     measures = _take_measures(complaint, user, at)
-    _event(
+    record_event(
         complaint,
         "result",
         user,
@@ -1507,15 +1507,15 @@ def complaint_tell_delay(
 ) -> Complaint:
     """Explain a delay to the complainant within the limit (说明情况): the feedback is then
     due with the handling."""
-    at = _moment(at)
-    complaint = _locked(complaint)
+    at = moment(at)
+    complaint = lock(complaint)
     if not _may_tell_complainant(user, complaint):
         raise _forbidden(
             _(
                 "Only the supervision room (or, when transferred, the handling unit) writes to the complainant."
             )
         )
-    _require_status(complaint, OPEN_WORK, _("explained to the complainant"))
+    require_status(complaint, OPEN_WORK, _("explained to the complainant"))
     text = _text(text, field="text", missing=_("Write what the complainant is told."))
     how = _tell_complainant(complaint, text, at)
     complaint.interim_at = at
@@ -1524,7 +1524,7 @@ def complaint_tell_delay(
     ):
         complaint.feedback_due = complaint.handling_due
     complaint.save(update_fields=["interim_at", "feedback_due"])
-    _event(complaint, "interim", user, at, f"{text}\n({how})")
+    record_event(complaint, "interim", user, at, f"{text}\n({how})")
     refresh(complaint)
     return complaint
 
@@ -1535,8 +1535,8 @@ def complaint_feedback(
 ) -> Complaint:
     """Give the complainant the result: the room for a self-handled complaint; the
     handling unit for a transferred one (which reports it to the room, in the history)."""
-    at = _moment(at)
-    complaint = _locked(complaint)
+    at = moment(at)
+    complaint = lock(complaint)
     allowed = (
         is_unit(user, complaint) if complaint.mode == ComplaintMode.TRANSFER else is_room(user, complaint)
     )
@@ -1546,7 +1546,7 @@ def complaint_feedback(
             if complaint.mode == ComplaintMode.TRANSFER
             else _("Feedback on this complaint is given by the supervision room.")
         )
-    _require_status(complaint, (ComplaintStatus.HANDLED,), _("answered with feedback"))
+    require_status(complaint, (ComplaintStatus.HANDLED,), _("answered with feedback"))
     if complaint.feedback_at is not None:
         raise SupervisionError(_("Feedback has already been given."), SupervisionErrorCode.ILLEGAL_IN_STATE)
     text = _text(text, field="text", missing=_("Write the feedback given to the complainant."))
@@ -1555,7 +1555,7 @@ def complaint_feedback(
     complaint.feedback_at = at
     complaint.feedback_by = _actor(user)
     complaint.save(update_fields=["feedback", "feedback_at", "feedback_by"])
-    _event(complaint, "feedback", user, at, f"{text}\n({how})")
+    record_event(complaint, "feedback", user, at, f"{text}\n({how})")
     if complaint.mode == ComplaintMode.TRANSFER:
         _tell_staff(
             complaint,
@@ -1581,10 +1581,10 @@ def complaint_reinvestigate(
 ) -> Complaint:
     """The room finds the handling improper: the unit investigates again (重新调查处理), or
     the room takes it over (``direct``, 直接调查处理). New limits run from today."""
-    at = _moment(at)
-    complaint = _locked(complaint)
-    _require_room(user, complaint)
-    _require_status(complaint, (ComplaintStatus.HANDLED,), _("re-investigated"))
+    at = moment(at)
+    complaint = lock(complaint)
+    require_room(user, complaint)
+    require_status(complaint, (ComplaintStatus.HANDLED,), _("re-investigated"))
     reason = _text(reason, field="reason", missing=_("Say what was improper in the handling."))
     daily_facts.on_complaint_reopened(complaint)  # the verdict set aside no longer counts
     day = _day(at)
@@ -1615,7 +1615,7 @@ def complaint_reinvestigate(
             "substantiated",
         ]
     )
-    _event(
+    record_event(
         complaint,
         "reinvestigate",
         user,
@@ -1649,8 +1649,8 @@ def complaint_attach(
     at: dt.datetime | None = None,
 ) -> ComplaintDocument:
     """Add a document to an open complaint (the room, or the handling unit)."""
-    at = _moment(at)
-    complaint = _locked(complaint)
+    at = moment(at)
+    complaint = lock(complaint)
     if not (is_room(user, complaint) or is_unit(user, complaint)):
         raise _forbidden(_("Only the supervision room or the handling unit adds documents."))
     if not complaint.is_open:
@@ -1667,29 +1667,6 @@ def complaint_attach(
 def tell_room(complaint: Complaint, subject: str, body: str, kind: str, at: dt.datetime) -> int:
     """Tell the supervision room of a complaint (for the archive and notices modules)."""
     return _tell_staff(complaint, _room_people(complaint), subject, body, kind, at)
-
-
-def record_event(
-    complaint: Complaint, action: str, user: User | None, at: dt.datetime, note: str = ""
-) -> None:
-    """Append to a complaint's history (for the archive and notices modules)."""
-    _event(complaint, action, user, at, note)
-
-
-def lock(complaint: Complaint) -> Complaint:
-    return _locked(complaint)
-
-
-def require_room(user: User | None, complaint: Complaint) -> None:
-    _require_room(user, complaint)
-
-
-def require_status(complaint: Complaint, allowed: Iterable[str], doing: str) -> None:
-    _require_status(complaint, allowed, doing)
-
-
-def moment(at: dt.datetime | None) -> dt.datetime:
-    return _moment(at)
 
 
 __all__ = [
