@@ -517,15 +517,16 @@ def subjects_of(complaint: Complaint) -> list[rules.Subject]:
     return subjects
 
 
-def responsible_for(complaint: Complaint, target: str) -> int | None:
+def responsible_for(complaint: Complaint, target: str, room: Department | None = None) -> int | None:
     """The department a deadline lies with: the handling unit for the handling and the
-    feedback of a transferred complaint, else the supervision room."""
+    feedback of a transferred complaint, else the supervision room (``room`` when the
+    caller has looked it up)."""
     if complaint.mode == ComplaintMode.TRANSFER and target in (
         Target.COMPLAINT_HANDLING,
         Target.COMPLAINT_FEEDBACK,
     ):
         return complaint.handling_unit_id
-    room = room_of(complaint.region)
+    room = room or room_of(complaint.region)
     return room.pk if room is not None else None
 
 
@@ -619,21 +620,25 @@ def _sweep_batch(complaints: list[Complaint], at: dt.datetime, report: SweepRepo
         "complaint_id", "subject_key", "level"
     ):
         raised.setdefault(cid, set()).add((key, level))
-    created: list[Alert] = []
-    notices: list[tuple[str, Complaint, Alert, str, str, dt.date | None]] = []
+    rooms: dict[int, Department | None] = {}  # per region: a batch shares few
+    new_alerts: list[Alert] = []
+    notice_kinds: list[str] = []
     for complaint in complaints:
         report.complaints += 1
         if complaint.rule_version_id is None or not complaint.is_open:
             complaint.next_at = None
-        else:
-            subjects = [rules.Subject.from_json(s) for s in complaint.subjects]
-            firings = rules.firings_of(subjects, ladder(complaint.rule_version_id))
-            due, complaint.next_at = rules.split_due(firings, at, raised.get(complaint.pk, set()))
-            for f in due:
-                department_id = responsible_for(complaint, f.subject.target)
-                if department_id is None:
-                    continue
-                alert = Alert(
+            continue
+        if complaint.region_id not in rooms:
+            rooms[complaint.region_id] = room_of(complaint.region)
+        subjects = [rules.Subject.from_json(s) for s in complaint.subjects]
+        firings = rules.firings_of(subjects, ladder(complaint.rule_version_id))
+        due, complaint.next_at = rules.split_due(firings, at, raised.get(complaint.pk, set()))
+        for f in due:
+            department_id = responsible_for(complaint, f.subject.target, rooms[complaint.region_id])
+            if department_id is None:
+                continue
+            new_alerts.append(
+                Alert(
                     complaint=complaint,
                     department_id=department_id,
                     region_id=complaint.region_id,
@@ -645,58 +650,81 @@ def _sweep_batch(complaints: list[Complaint], at: dt.datetime, report: SweepRepo
                     raised_at=at,
                     rule_version_id=complaint.rule_version_id,
                 )
-                try:
-                    with transaction.atomic():
-                        alert.save()
-                except IntegrityError:
-                    continue  # raised meanwhile by another process
-                created.append(alert)
-                if f.notice_kind:  # a stage may issue a notice, as for cases
-                    notices.append(
-                        (
-                            f.notice_kind,
-                            complaint,
-                            alert,
-                            complaint_card_facts(complaint, alert),
-                            "",
-                            reply_deadline(at),
-                        )
-                    )
-        Complaint.objects.filter(pk=complaint.pk).update(next_at=complaint.next_at)
+            )
+            notice_kinds.append(f.notice_kind)
+    by_moment: dict[dt.datetime | None, list[int]] = {}
+    for complaint in complaints:
+        by_moment.setdefault(complaint.next_at, []).append(complaint.pk)
+    for next_at, ids in by_moment.items():  # one UPDATE per distinct moment
+        Complaint.objects.filter(pk__in=ids).update(next_at=next_at)
+    created, kinds = _save_alerts(new_alerts, notice_kinds)
     daily_facts.on_alerts(created)
     if not created:
         return
-    if notices:
-        report.notices += len(_new_notices(notices, at=at, user=None))
+    specs = [
+        (kind, alert.complaint, alert, complaint_card_facts(alert.complaint, alert), "", reply_deadline(at))
+        for alert, kind in zip(created, kinds, strict=True)
+        if kind  # a stage may issue a notice, as for cases
+    ]
+    if specs:
+        report.notices += len(_new_notices(specs, at=at, user=None))
     report.alerts += len(created)
     for alert in created:
         report.by_level[alert.level] = report.by_level.get(alert.level, 0) + 1
     AlertAction.objects.bulk_create(AlertAction(alert=a, action="raised", at=at) for a in created)
-    if not notify:
-        return
-    by_pk = {c.pk: c for c in complaints}
-    for alert in created:
-        complaint = by_pk[alert.complaint_id]  # type: ignore[index]
-        people = _room_people(complaint)
-        if alert.department_id == complaint.handling_unit_id:
-            people += _unit_people(complaint)
+    if notify:
+        report.messages += _notify_alerts(created, at)
+
+
+def _save_alerts(alerts: list[Alert], kinds: list[str]) -> tuple[list[Alert], list[str]]:
+    """Save the alerts in one statement; where another process raised some meanwhile
+    (only possible without row locks, i.e. on SQLite), one at a time, skipping those."""
+    if not alerts:
+        return [], []
+    try:
+        with transaction.atomic():
+            return Alert.objects.bulk_create(alerts), kinds
+    except IntegrityError:
+        saved, saved_kinds = [], []
+        for alert, kind in zip(alerts, kinds, strict=True):
+            try:
+                with transaction.atomic():
+                    alert.save()
+            except IntegrityError:
+                continue
+            saved.append(alert)
+            saved_kinds.append(kind)
+        return saved, saved_kinds
+
+
+def _notify_alerts(alerts: list[Alert], at: dt.datetime) -> int:
+    """Tell the room (and, for its cards, the handling unit) of each new alert: the
+    recipients are looked up once per region and unit, the messages sent in one go."""
+    room_people: dict[int, list[Any]] = {}
+    unit_people: dict[int, list[Any]] = {}
+    messages: list[Message] = []
+    told: list[AlertAction] = []
+    for alert in alerts:
+        complaint = alert.complaint
+        if complaint is None:
+            continue
+        if complaint.region_id not in room_people:
+            room_people[complaint.region_id] = _room_people(complaint)
+        people = {u.pk: u for u in room_people[complaint.region_id]}
+        unit_id = complaint.handling_unit_id
+        if unit_id is not None and alert.department_id == unit_id:
+            if unit_id not in unit_people:
+                unit_people[unit_id] = _unit_people(complaint)
+            people.update((u.pk, u) for u in unit_people[unit_id])
         subject, body = alert_text(alert, complaint)
-        users = {u.pk: u for u in people}
-        n = send(
-            [
-                Message(
-                    recipient=u,
-                    subject=subject,
-                    body=body,
-                    link=reverse("supervision:alert", args=[alert.pk]),
-                    kind=f"alert.{alert.level}",
-                )
-                for u in users.values()
-            ],
-            at=at,
-        )
-        AlertAction.objects.create(alert=alert, action="notified", at=at, note=str(len(users)))
-        report.messages += n
+        link = reverse("supervision:alert", args=[alert.pk])
+        messages += [
+            Message(recipient=u, subject=subject, body=body, link=link, kind=f"alert.{alert.level}")
+            for u in people.values()
+        ]
+        told.append(AlertAction(alert=alert, action="notified", at=at, note=str(len(people))))
+    AlertAction.objects.bulk_create(told)
+    return send(messages, at=at)
 
 
 # --------------------------------------------------------------------------- intake

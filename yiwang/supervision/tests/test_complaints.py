@@ -1023,3 +1023,30 @@ def test_a_stage_with_a_notice_issues_it_to_the_unit_the_card_lies_with(
     assert complaint.number in notice.facts and "投诉件办理时限" in notice.facts
     services.issue_pdf(notice)
     assert any(notice.number in e.note for e in complaint.events.filter(action="notice"))
+
+
+def test_the_sweep_reads_a_fixed_number_of_queries_however_many_complaints_are_due(
+    supervisor: Any, room: Department, market_dept: Department
+) -> None:
+    """Cards are raised, facts kept and people told per batch, not per complaint."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def sweep_queries(n: int, day: str) -> tuple[int, int]:
+        made = [
+            register(supervisor, market_dept, at(day, "09:00"), complainant_name=f"投诉人{i}")
+            for i in range(n)
+        ]
+        moment = at(calendar.add_workdays(D.fromisoformat(day), 4).isoformat(), "00:00")
+        with CaptureQueriesContext(connection) as queries:
+            report = services.sweep(moment)
+        for complaint in made:  # answered: nothing more to raise on them
+            complaints.complaint_answer(
+                complaint=complaint, user=supervisor, answer="已当面答复。", outside_remit=False, at=moment
+            )
+        return report.alerts, len(queries)
+
+    few = sweep_queries(2, "2025-11-03")
+    many = sweep_queries(7, "2025-11-17")
+    assert (few[0], many[0]) == (2, 7)  # a yellow card on each acknowledgement
+    assert many[1] == few[1]
