@@ -1270,9 +1270,7 @@ def _check_measures(
             )
 
 
-def _store_proposal(
-    complaint: Complaint, substantiated: bool | None, measures: Sequence[MeasureSpec]
-) -> list[dict[str, Any]]:
+def _store_proposal(measures: Sequence[MeasureSpec]) -> list[dict[str, Any]]:
     return [
         {
             "kind": m.kind,
@@ -1318,7 +1316,7 @@ def complaint_propose(
     complaint.findings = findings
     complaint.proposal = proposal
     complaint.substantiated = substantiated
-    complaint.proposed_measures = _store_proposal(complaint, substantiated, measures)
+    complaint.proposed_measures = _store_proposal(measures)
     complaint.status = ComplaintStatus.PROPOSED
     complaint.save(update_fields=["findings", "proposal", "substantiated", "proposed_measures", "status"])
     verdict = _("substantiated") if substantiated else _("not substantiated")

@@ -144,7 +144,7 @@ def _period(kind: str, value: str) -> scoring.Period:
 
 def _period_options(today: dt.date) -> list[str]:
     """Recent periods for the period field's suggestions."""
-    months = [reports._months_back(today, n) for n in range(12)]
+    months = [reports.months_back(today, n) for n in range(12)]
     options = [f"{m.year}-{m.month:02d}" for m in months]
     quarter = (today.month - 1) // 3
     for n in range(8):
@@ -342,7 +342,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     region = regions.chosen
     board = reports.dashboard(region=region)
     today = board.today
-    last_month = reports._months_back(today, 1)
+    last_month = reports.months_back(today, 1)
     quarter = scoring.Period.of("quarter", today)
     chart = {
         "months": [f"{p.month.year}-{p.month.month:02d}" for p in board.trend],

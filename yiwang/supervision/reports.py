@@ -24,7 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 from django.db.models.functions import Substr, TruncMonth
 from django.utils import timezone
 
@@ -139,7 +139,7 @@ class Dashboard:
     departments_scored: int = 0
 
 
-def _months_back(day: dt.date, months: int) -> dt.date:
+def months_back(day: dt.date, months: int) -> dt.date:
     index = day.year * 12 + day.month - 1 - months
     return dt.date(index // 12, index % 12 + 1, 1)
 
@@ -147,7 +147,7 @@ def _months_back(day: dt.date, months: int) -> dt.date:
 def trend(region: Region, end: dt.date, months: int = TREND_MONTHS) -> list[TrendPoint]:
     """Month by month up to ``end``'s month (one grouped query); months without facts
     are shown as zeros."""
-    start = _months_back(end, months - 1)
+    start = months_back(end, months - 1)
     rows = {
         (row["month"].date() if isinstance(row["month"], dt.datetime) else row["month"]): row
         for row in facts_in(region, start, end)
@@ -165,7 +165,7 @@ def trend(region: Region, end: dt.date, months: int = TREND_MONTHS) -> list[Tren
     }
     points = []
     for i in range(months):
-        month = _months_back(end, months - 1 - i)
+        month = months_back(end, months - 1 - i)
         row = rows.get(month, {})
         points.append(
             TrendPoint(
@@ -207,7 +207,7 @@ def dashboard(*, region: Region, at: dt.datetime | None = None) -> Dashboard:
     """The leader's dashboard of ``region`` as of ``at`` (default now)."""
     today = timezone.localtime(at or timezone.now()).date()
     month = scoring.Period.month(today.year, today.month, today=today)
-    last_start = _months_back(today, 1)
+    last_start = months_back(today, 1)
     last_end = month.start - dt.timedelta(days=1)
     scores = scoring.scores(region=region, period=month, by="department", today=today)
     return Dashboard(
@@ -283,8 +283,3 @@ def summary(*, region: Region, period: scoring.Period) -> Summary:
         model_staff=nominate(staff, "staff"),
         complaints_by_department=complaints,
     )
-
-
-def facts_rows(region: Region, start: dt.date, end: dt.date) -> int:
-    """How many fact rows a period of a region spans (for the pages' footnotes)."""
-    return int(facts_in(region, start, end).aggregate(n=Count("pk"))["n"])
