@@ -38,12 +38,16 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "axes",
+    "django_otp",
     "yiwang.core",
     "yiwang.org",
     "yiwang.catalog",
     "yiwang.cases",
     "yiwang.supervision",
     "yiwang.portal",
+    "yiwang.licenses",
+    "yiwang.payments",
+    "yiwang.hall",
     "yiwang.api",
     "yiwang.demo",
 ]
@@ -56,6 +60,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -239,3 +244,29 @@ NOTIFY_MAX_ATTEMPTS: int = env.int("NOTIFY_MAX_ATTEMPTS", default=5)
 # Emails end with the link of the notification on this site, e.g. https://zwfw.example.gov.cn
 NOTIFY_SITE_URL: str = env.str("NOTIFY_SITE_URL", default="").rstrip("/")
 # --------------------------------------------------------------------- end notification channels
+
+# ---------------------------------------------------------------------------------------
+# The citizen portal (yiwang.portal), e-licenses, payments and the service hall.
+# Ratings: 4 = the seeds' 满意/基本满意/一般/不满意, 5 = the national 好差评 scale.
+PORTAL_RATING_SCALE: int = env.int("PORTAL_RATING_SCALE", default=4)
+if PORTAL_RATING_SCALE not in (4, 5):
+    raise ImproperlyConfigured("PORTAL_RATING_SCALE is 4 or 5.")
+# A poor rating is answered and rectified within this many working days (DOMAIN: 5 to 15).
+PORTAL_RATING_FOLLOWUP_WORKDAYS: int = env.int("PORTAL_RATING_FOLLOWUP_WORKDAYS", default=5)
+# A consultation is answered within this many working days.
+PORTAL_CONSULT_ANSWER_WORKDAYS: int = env.int("PORTAL_CONSULT_ANSWER_WORKDAYS", default=3)
+# A file accepted in an earlier case is offered for reuse for this many days.
+PORTAL_MATERIAL_REUSE_DAYS: int = env.int("PORTAL_MATERIAL_REUSE_DAYS", default=365)
+# Real-name verification through a provider: empty = on-site verification only.
+PORTAL_REALNAME_BACKEND: str = env.str("PORTAL_REALNAME_BACKEND", default="")
+PORTAL_REALNAME_URL: str = env.str("PORTAL_REALNAME_URL", default="")
+PORTAL_REALNAME_SECRET: str = env.str("PORTAL_REALNAME_SECRET", default="")
+PORTAL_REALNAME_TIMEOUT: float = env.float("PORTAL_REALNAME_TIMEOUT", default=10.0)
+LOGIN_REDIRECT_URL = "/account/"
+# Payment gateway adapter; the sandbox gateway runs inside this site and signs its
+# callbacks with PAYMENT_SANDBOX_SECRET like a real gateway does.
+PAYMENT_GATEWAY: str = env.str("PAYMENT_GATEWAY", default="yiwang.payments.gateways.SandboxGateway")
+PAYMENT_SANDBOX_SECRET: str = env.str("PAYMENT_SANDBOX_SECRET", default="sandbox-" + SECRET_KEY[:32])
+# Appointments: how many working days ahead a citizen may book.
+HALL_BOOKING_WORKDAYS_AHEAD: int = env.int("HALL_BOOKING_WORKDAYS_AHEAD", default=10)
+# ------------------------------------------------------------------ end portal and hall

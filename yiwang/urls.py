@@ -13,10 +13,18 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("yiwang.api.urls")),
     path("work/inbox/", include("yiwang.core.urls")),
+    path("work/citizens/", include("yiwang.portal.account_staff_urls")),
+    path("work/consultations/", include("yiwang.portal.consult_staff_urls")),
+    path("work/ratings/", include("yiwang.portal.rating_staff_urls")),
+    path("work/payments/", include("yiwang.payments.staff_urls")),
+    path("work/appointments/", include("yiwang.hall.staff_urls")),
     path("work/", include("yiwang.cases.urls")),
     path("progress/", include("yiwang.cases.public_urls")),
     path("supervision/", include("yiwang.supervision.urls")),
     path("performance/", include("yiwang.supervision.public_urls")),
+    path("pay/", include("yiwang.payments.urls")),
+    path("book/", include("yiwang.hall.urls")),
+    path("licenses/", include("yiwang.licenses.urls")),
     path("", include("yiwang.portal.urls")),
 ]
 

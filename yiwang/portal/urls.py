@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from yiwang.portal import views
 
@@ -12,4 +12,10 @@ urlpatterns = [
     path("lists/powers/", views.power_list, name="power_list"),
     path("lists/public-services/", views.public_service_list, name="public_service_list"),
     path("lists/fees/", views.fee_list, name="fee_list"),
+    path("account/", include("yiwang.portal.account_urls")),
+    path("apply/", include("yiwang.portal.apply_urls")),
+    path("my/", include("yiwang.portal.my_urls")),
+    path("consult/", include("yiwang.portal.consult_urls")),
+    path("complaints/", include("yiwang.portal.complaint_urls")),
+    path("rate/", include("yiwang.portal.rating_urls")),
 ]
