@@ -95,3 +95,49 @@ def city_leader(city: Region) -> Staff:
     staff = StaffFactory(user=UserFactory(username="leader_city"), name="赵领导", department=office)
     grant(staff, Role.LEADER, region=city)
     return staff
+
+
+# Citizen and enterprise accounts of the portal (yiwang.portal.factories).
+CITIZEN_ID = "130402199003071233"  # 邯郸市邯山区, valid check digit
+ENTERPRISE_USCC = "91130402MA0A1B2C3D"
+
+
+@pytest.fixture
+def citizen(db: None) -> Any:
+    """张三, a verified individual account (username ``zhangsan``)."""
+    from yiwang.portal.factories import citizen_account
+
+    return citizen_account(username="zhangsan", name="张三", id_number=CITIZEN_ID, mobile="13800138000")
+
+
+@pytest.fixture
+def unverified_citizen(db: None) -> Any:
+    """李四, registered but not yet verified (username ``lisi``)."""
+    import datetime as dt
+
+    from yiwang.core.identifiers import build_resident_id
+    from yiwang.portal.factories import citizen_account
+
+    return citizen_account(
+        username="lisi",
+        name="李四",
+        id_number=build_resident_id("130402", dt.date(1992, 5, 17), 35),
+        mobile="13900139000",
+        verified=False,
+    )
+
+
+@pytest.fixture
+def enterprise(db: None) -> Any:
+    """邯郸市丛台食品有限公司, a verified enterprise account (username ``congtai``)."""
+    from yiwang.portal.factories import citizen_account
+
+    return citizen_account(
+        username="congtai",
+        name="邯郸市丛台食品有限公司",
+        id_number=ENTERPRISE_USCC,
+        mobile="13700137000",
+        kind="enterprise",
+        legal_rep_name="王五",
+        legal_rep_id_number=CITIZEN_ID,
+    )
