@@ -41,6 +41,9 @@ class Rating(models.Model):
     comment = models.TextField(_("comment"), blank=True)
     rated_at = models.DateTimeField(_("rated at"))
 
+    scope_region_field = "region"
+    scope_department_field = "department"
+
     class Meta:
         verbose_name = _("rating")
         verbose_name_plural = _("ratings")
@@ -101,6 +104,12 @@ class RatingFollowUp(models.Model):
         related_name="+",
     )
     revisited_at = models.DateTimeField(_("revisited at"), null=True, blank=True)
+    # When the department and the supervisors were told the answer is overdue: once.
+    overdue_told_at = models.DateTimeField(_("told overdue at"), null=True, blank=True)
+
+    # Placed like the daily facts place a department's figures: by its region.
+    scope_region_field = "department__region"
+    scope_department_field = "department"
 
     class Meta:
         verbose_name = _("poor-rating follow-up")
