@@ -57,6 +57,21 @@ class Consultation(models.Model):
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     published_at = models.DateTimeField(_("published to the FAQ at"), null=True, blank=True)
     published_question = models.CharField(_("question as published"), max_length=300, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("closed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    close_reason = models.CharField(_("why it was closed"), max_length=300, blank=True)
+    # The department is told once when the answer is overdue.
+    overdue_told_at = models.DateTimeField(_("told overdue at"), null=True, blank=True)
+
+    scope_region_field = "region"
+    scope_department_field = "department"
 
     class Meta:
         verbose_name = _("consultation")
@@ -67,6 +82,11 @@ class Consultation(models.Model):
                 fields=["item", "-published_at"],
                 condition=Q(published_at__isnull=False),
                 name="portal_consult_faq",
+            ),
+            models.Index(
+                fields=["due_date"],
+                condition=Q(status="open", overdue_told_at__isnull=True),
+                name="portal_consult_overdue",
             ),
         ]
 
