@@ -126,10 +126,10 @@ def send(messages: Iterable[Message], *, at: dt.datetime | None = None) -> int:
     The same recipient and subject twice in one call is one message (reaching a user
     through the union of the channels asked for): a handler who is also the head of the
     department gets one yellow card, not two. Email goes to ``user.email``, SMS to the
-    user's staff mobile; a channel without a (valid) address is skipped, and users who
-    can no longer sign in get inbox rows only. The query count does not grow with the
-    number of messages (bulk inserts), and everything is written in the caller's
-    transaction."""
+    user's mobile (a staff member's work mobile, else their portal account's); a channel
+    without a (valid) address is skipped, and users who can no longer sign in get inbox
+    rows only. The query count does not grow with the number of messages (bulk inserts),
+    and everything is written in the caller's transaction."""
     now = at or timezone.now()
     merged: dict[tuple[Any, str], tuple[Message, set[str]]] = {}
     for message in messages:
@@ -213,16 +213,28 @@ def _email_of(user: AbstractBaseUser) -> str:
 
 
 def _mobiles_of(user_ids: set[Any]) -> dict[Any, str]:
-    """Mobile numbers of the active staff among ``user_ids``, in one query per 500 users."""
-    from yiwang.org.models import Staff  # org builds on core; imported where needed
+    """Mobile numbers among ``user_ids``, in one query per 500 users: a staff member's
+    work mobile (none while the staff row is inactive), else the mobile of the user's
+    citizen or enterprise account (``yiwang.portal``)."""
+    from django.contrib.auth import get_user_model
 
+    # org and portal build on core; imported where needed, for the names of their relations
+    from yiwang.org.models import Staff
+    from yiwang.portal.models import Account
+
+    staff = Staff._meta.get_field("user").related_query_name()
+    account = Account._meta.get_field("user").related_query_name()
     found: dict[Any, str] = {}
     ids = sorted(user_ids)
     for start in range(0, len(ids), BULK_BATCH):
-        rows = Staff.objects.filter(user_id__in=ids[start : start + BULK_BATCH], is_active=True).values_list(
-            "user_id", "mobile"
+        rows = (
+            get_user_model()
+            .objects.filter(pk__in=ids[start : start + BULK_BATCH])
+            .values_list("pk", f"{staff}__is_active", f"{staff}__mobile", f"{account}__mobile")
         )
-        for user_id, mobile in rows:
+        for user_id, staff_active, staff_mobile, account_mobile in rows:
+            # No staff row (None): a citizen or enterprise user, reached on their account's mobile.
+            mobile = account_mobile if staff_active is None else (staff_mobile if staff_active else "")
             number = (mobile or "").strip()
             if not number:
                 continue
