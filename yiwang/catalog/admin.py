@@ -30,6 +30,7 @@ from yiwang.catalog.models import (
     FAQ,
     CatalogEntry,
     Fee,
+    FormField,
     Item,
     ItemVersion,
     Material,
@@ -307,6 +308,27 @@ class FAQInline(PartInline):
     fields = ("order", "question", "answer")
 
 
+class FormFieldInline(PartInline):
+    """The online application form: one row per field, checked by ``FormField.clean``."""
+
+    model = FormField
+    fields = (
+        "order",
+        "name",
+        "label",
+        "kind",
+        "required",
+        "help_text",
+        "choices",
+        "min_length",
+        "max_length",
+        "min_value",
+        "max_value",
+        "pattern",
+        "pattern_message",
+    )
+
+
 class PartnerInline(PartInline):
     """并联审批: the other departments' items decided alongside this one. The picker
     searches the whole public catalogue (see ``ItemAdmin.get_search_results``), since the
@@ -366,11 +388,16 @@ class ItemVersionAdmin(ScopedAdminMixin, admin.ModelAdmin):  # type: ignore[type
     )
 
     def get_inlines(self, request: HttpRequest, obj: Any = None) -> Any:
+        inlines = list(self.inlines)
+        # The application form shows on a saved draft (to be written) and on a published
+        # version that has one; a version being added gets its fields once saved.
+        if obj is not None and (obj.status == VersionStatus.DRAFT or obj.form_fields.exists()):
+            inlines.insert(1, FormFieldInline)
         # Partner items only matter to the few items approved in parallel: the section
         # shows once the version is marked so (or still names partners).
         if obj is not None and (obj.parallel_approval or obj.partners.exists()):
-            return (*self.inlines, PartnerInline)
-        return self.inlines
+            inlines.append(PartnerInline)
+        return inlines
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:
@@ -406,7 +433,11 @@ class ItemVersionAdmin(ScopedAdminMixin, admin.ModelAdmin):  # type: ignore[type
         draft = services.draft_create(
             item=obj.item,
             fields=fields,
-            parts={services.PARTNERS: [], **{related: [] for related, _model in services.PART_MODELS}},
+            parts={
+                services.PARTNERS: [],
+                services.FORM_FIELDS: [],
+                **{related: [] for related, _model in services.PART_MODELS},
+            },
             change_note=form.cleaned_data.get("change_note", ""),
         )
         obj.pk = draft.pk

@@ -36,11 +36,14 @@ def published_item(
     steps: Sequence[Mapping[str, Any]] = DEFAULT_STEPS,
     faqs: Sequence[Mapping[str, Any]] = (),
     partners: Sequence[Item] = (),
+    form_fields: Sequence[Mapping[str, Any]] = (),
     effective_from: dt.date | None = None,
 ) -> ItemVersion:
     """Return the version in force of item ``code``, creating and publishing it if absent.
 
     Idempotent on the item code: a second call returns the existing current version.
+    ``form_fields``: rows of ``catalog.FormField`` (name, label, kind, required, help_text,
+    choices, min/max length or value, pattern …), the item's online application form.
     """
     existing = Item.objects.filter(code=code).first()
     if existing is not None:
@@ -66,6 +69,7 @@ def published_item(
             "steps": steps,
             "faqs": faqs,
             "partners": [{"partner": partner} for partner in partners],
+            "form_fields": form_fields,
         },
     )
     return services.version_publish(version=draft, effective_from=effective_from or dt.date(2025, 1, 1))

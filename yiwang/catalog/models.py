@@ -10,10 +10,11 @@ refers to the version it was filed under, so later changes never rewrite its rul
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -529,3 +530,136 @@ class ParallelPartner(VersionPart):
 
     def __str__(self) -> str:
         return str(self.partner)
+
+
+class FieldKind(models.TextChoices):
+    """What an application form field holds, and so how it is checked."""
+
+    TEXT = "text", _("text (one line)")
+    TEXTAREA = "textarea", _("text (several lines)")
+    INTEGER = "integer", _("whole number")
+    DECIMAL = "decimal", _("number with decimals")
+    DATE = "date", _("date")
+    CHOICE = "choice", _("choice from a list")
+    ID_NUMBER = "id_number", _("resident ID number")
+    USCC = "uscc", _("unified social credit code")
+    MOBILE = "mobile", _("mobile number")
+    EMAIL = "email", _("email address")
+
+
+TEXT_KINDS = frozenset({FieldKind.TEXT, FieldKind.TEXTAREA})
+NUMBER_KINDS = frozenset({FieldKind.INTEGER, FieldKind.DECIMAL})
+_FIELD_NAME_RE = r"^[a-z][a-z0-9_]{0,49}\Z"
+
+
+def _field_error(field: str, message: Any, code: str, **params: Any) -> ValidationError:
+    return ValidationError({field: ValidationError(message, code=code, params=params or None)})
+
+
+class FormField(VersionPart):
+    """One field of the item's online application form (在线办理表单). The portal builds
+    the form from these rows; a case's ``form_data`` keeps the answers under ``name``."""
+
+    version = models.ForeignKey(
+        ItemVersion, verbose_name=_("item version"), on_delete=models.CASCADE, related_name="form_fields"
+    )
+    name = models.CharField(
+        _("key"),
+        max_length=50,
+        validators=[
+            RegexValidator(
+                _FIELD_NAME_RE,
+                _("Use lower-case letters, digits and underscores, starting with a letter."),
+                code="field_name_format",
+            )
+        ],
+        help_text=_("The answer's key in the case's form data, e.g. business_address."),
+    )
+    label = models.CharField(_("label"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=12, choices=FieldKind.choices, default=FieldKind.TEXT)
+    required = models.BooleanField(_("required"), default=True)
+    help_text = models.CharField(_("help text"), max_length=300, blank=True)
+    choices = models.JSONField(
+        _("choices"),
+        default=list,
+        blank=True,
+        help_text=_('For a choice field: the options, as a list of texts, e.g. ["餐饮服务", "食品销售"].'),
+    )
+    min_length = models.PositiveIntegerField(_("minimum length"), null=True, blank=True)
+    max_length = models.PositiveIntegerField(_("maximum length"), null=True, blank=True)
+    min_value = models.DecimalField(
+        _("minimum value"), max_digits=18, decimal_places=4, null=True, blank=True
+    )
+    max_value = models.DecimalField(
+        _("maximum value"), max_digits=18, decimal_places=4, null=True, blank=True
+    )
+    pattern = models.CharField(
+        _("pattern"),
+        max_length=200,
+        blank=True,
+        help_text=_("A regular expression the whole answer must match (text fields only)."),
+    )
+    pattern_message = models.CharField(
+        _("message when the pattern does not match"), max_length=200, blank=True
+    )
+
+    class Meta(VersionPart.Meta):
+        verbose_name = _("application form field")
+        verbose_name_plural = _("application form fields")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "name"],
+                name="catalog_form_field_name_once",
+                violation_error_message=_("Another field of this form has the same key."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def clean(self) -> None:
+        kind = self.kind
+        if kind == FieldKind.CHOICE:
+            options = self.choices if isinstance(self.choices, list) else None
+            if not options or not all(isinstance(o, str) and o.strip() for o in options):
+                raise _field_error(
+                    "choices", _("List the options of a choice field as non-empty texts."), "choices_missing"
+                )
+            if len({o.strip() for o in options}) != len(options):
+                raise _field_error("choices", _("An option is listed twice."), "choices_duplicate")
+            self.choices = [o.strip() for o in options]
+        elif self.choices:
+            raise _field_error("choices", _("Only a choice field has options."), "choices_not_allowed")
+        if (self.min_length is not None or self.max_length is not None) and kind not in TEXT_KINDS:
+            raise _field_error("max_length", _("Lengths apply to text fields only."), "length_not_allowed")
+        if self.min_length is not None and self.max_length is not None and self.min_length > self.max_length:
+            raise _field_error(
+                "max_length", _("The maximum length is below the minimum length."), "length_order"
+            )
+        if (self.min_value is not None or self.max_value is not None) and kind not in NUMBER_KINDS:
+            raise _field_error("max_value", _("Values apply to number fields only."), "value_not_allowed")
+        if self.min_value is not None and self.max_value is not None and self.min_value > self.max_value:
+            raise _field_error("max_value", _("The maximum value is below the minimum value."), "value_order")
+        if kind == FieldKind.INTEGER:
+            for name in ("min_value", "max_value"):
+                bound = getattr(self, name)
+                if bound is not None and bound != bound.to_integral_value():
+                    raise _field_error(
+                        name, _("A whole-number field's bounds are whole numbers."), "value_not_integer"
+                    )
+        if self.pattern:
+            if kind not in TEXT_KINDS:
+                raise _field_error("pattern", _("Patterns apply to text fields only."), "pattern_not_allowed")
+            try:
+                re.compile(self.pattern)
+            except re.error as exc:
+                raise _field_error(
+                    "pattern",
+                    _("This is not a valid regular expression: %(error)s."),
+                    "pattern_invalid",
+                    error=str(exc),
+                ) from None
+        elif self.pattern_message:
+            raise _field_error(
+                "pattern_message", _("A message is only used with a pattern."), "pattern_message_alone"
+            )

@@ -19,6 +19,7 @@ from yiwang.catalog.models import (
     FAQ,
     CatalogEntry,
     Fee,
+    FormField,
     Item,
     ItemVersion,
     LimitUnit,
@@ -70,6 +71,9 @@ PART_MODELS: tuple[tuple[str, type[Any]], ...] = (
 # others, kept apart from PART_MODELS because the Excel workbook does not carry them (an
 # import copies them from the version it replaces).
 PARTNERS = "partners"
+# The fields of the online application form: copied into a new draft like the other
+# parts, and likewise not carried by the Excel workbook (an import keeps them).
+FORM_FIELDS = "form_fields"
 
 
 def entry_upsert(
@@ -176,7 +180,41 @@ def draft_create(
         # VersionPart.save() has nothing to protect here: write the rows in one statement.
         model.objects.bulk_create(objs)
     _create_partners(version, parts, latest)
+    _create_form_fields(version, parts, latest)
     return version
+
+
+def _create_form_fields(
+    version: ItemVersion,
+    parts: Mapping[str, Iterable[Mapping[str, Any]]] | None,
+    latest: ItemVersion | None,
+) -> None:
+    """The draft's application form: ``parts["form_fields"]`` when given, else a copy of
+    the fields of the version it copies."""
+    if parts is not None and FORM_FIELDS in parts:
+        rows = [dict(row) for row in parts[FORM_FIELDS]]
+    elif latest is not None:
+        rows = [_part_values(f) for f in latest.form_fields.all()]
+    else:
+        rows = []
+    objs = []
+    seen: set[str] = set()
+    for index, row in enumerate(rows, start=1):
+        obj = FormField(version=version, **{"order": index, **row})
+        obj.full_clean(exclude=["version"], validate_unique=False, validate_constraints=False)
+        if obj.name in seen:
+            raise ValidationError(
+                {
+                    FORM_FIELDS: ValidationError(
+                        _("Two fields of the application form have the key “%(name)s”."),
+                        code="form_field_duplicate",
+                        params={"name": obj.name},
+                    )
+                }
+            )
+        seen.add(obj.name)
+        objs.append(obj)
+    FormField.objects.bulk_create(objs)
 
 
 def _create_partners(
