@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from yiwang.licenses.models import License, LicenseQuerySet
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Case, IntegerField, Q, Value, When
+from django.utils import timezone
+
+from yiwang.licenses.models import License, LicenseQuerySet, LicenseStatus
+
+User = AbstractBaseUser | AnonymousUser
 
 
 def valid_licenses(*, holder_id_number: str, on: dt.date) -> LicenseQuerySet:
@@ -14,3 +20,42 @@ def valid_licenses(*, holder_id_number: str, on: dt.date) -> LicenseQuerySet:
         holder_id_number=holder_id_number.strip().upper()
     )
     return qs.select_related("issuer")
+
+
+def holder_ids_of(user: User | None, *, on: dt.date | None = None) -> list[str]:
+    """The identities whose licenses ``user`` holds: their own portal account's ID number
+    or USCC, and the enterprises they are an active agent (经办人) of. Only verified
+    accounts count, on both sides: an identity typed in at registration proves nothing
+    until it is checked, and must not open someone else's licenses."""
+    if user is None or not user.is_authenticated:
+        return []
+    from yiwang.portal.models import Account, Agent
+
+    on = on or timezone.localdate()
+    account = (
+        Account.objects.filter(user_id=user.pk, verified_at__isnull=False).only("pk", "id_number").first()
+    )
+    if account is None:
+        return []
+    enterprises = Agent.objects.filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gte=on),
+        person=account,
+        revoked_at__isnull=True,
+        enterprise__verified_at__isnull=False,
+    ).values_list("enterprise__id_number", flat=True)
+    return [account.id_number, *sorted(set(enterprises) - {account.id_number})]
+
+
+def licenses_held_by(user: User | None, *, on: dt.date | None = None) -> LicenseQuerySet:
+    """Every license (valid, expired or revoked) of the identities ``user`` holds."""
+    ids = holder_ids_of(user, on=on)
+    qs: LicenseQuerySet = License.objects.filter(holder_id_number__in=ids).select_related("issuer")
+    valid_first = Case(
+        When(status=LicenseStatus.VALID, then=Value(0)), default=Value(1), output_field=IntegerField()
+    )
+    return qs.order_by(valid_first, "-issued_on", "-pk")
+
+
+def license_of_holder(user: User | None, pk: int) -> License | None:
+    """License ``pk`` if ``user`` holds it (see ``holder_ids_of``), else None."""
+    return licenses_held_by(user).filter(pk=pk).first()
