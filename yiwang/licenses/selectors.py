@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 
 from yiwang.licenses.models import License, LicenseQuerySet, LicenseStatus
+
+if TYPE_CHECKING:
+    from yiwang.portal.models import Account
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -23,20 +28,24 @@ def valid_licenses(*, holder_id_number: str, on: dt.date) -> LicenseQuerySet:
 
 
 def holder_ids_of(user: User | None, *, on: dt.date | None = None) -> list[str]:
-    """The identities whose licenses ``user`` holds: their own portal account's ID number
-    or USCC, and the enterprises they are an active agent (经办人) of. Only verified
-    accounts count, on both sides: an identity typed in at registration proves nothing
-    until it is checked, and must not open someone else's licenses."""
+    """The identities whose licenses ``user`` holds (see ``holder_ids_of_account``)."""
     if user is None or not user.is_authenticated:
         return []
-    from yiwang.portal.models import Account, Agent
+    from yiwang.portal.models import Account
+
+    return holder_ids_of_account(Account.objects.filter(user_id=user.pk).first(), on=on)
+
+
+def holder_ids_of_account(account: Account | None, *, on: dt.date | None = None) -> list[str]:
+    """The account's own ID number or USCC and those of the enterprises it is an active
+    agent (经办人) of. Only verified accounts count, on both sides: an identity typed in
+    at registration proves nothing until it is checked, and must not open someone
+    else's licenses."""
+    if account is None or account.verified_at is None:
+        return []
+    from yiwang.portal.models import Agent
 
     on = on or timezone.localdate()
-    account = (
-        Account.objects.filter(user_id=user.pk, verified_at__isnull=False).only("pk", "id_number").first()
-    )
-    if account is None:
-        return []
     enterprises = Agent.objects.filter(
         Q(valid_until__isnull=True) | Q(valid_until__gte=on),
         person=account,
@@ -46,14 +55,20 @@ def holder_ids_of(user: User | None, *, on: dt.date | None = None) -> list[str]:
     return [account.id_number, *sorted(set(enterprises) - {account.id_number})]
 
 
-def licenses_held_by(user: User | None, *, on: dt.date | None = None) -> LicenseQuerySet:
-    """Every license (valid, expired or revoked) of the identities ``user`` holds."""
-    ids = holder_ids_of(user, on=on)
-    qs: LicenseQuerySet = License.objects.filter(holder_id_number__in=ids).select_related("issuer")
+def licenses_of_holders(holder_ids: Iterable[str]) -> LicenseQuerySet:
+    """Every license (valid, expired or revoked) of the given holders, valid ones first."""
+    qs: LicenseQuerySet = License.objects.filter(holder_id_number__in=list(holder_ids)).select_related(
+        "issuer"
+    )
     valid_first = Case(
         When(status=LicenseStatus.VALID, then=Value(0)), default=Value(1), output_field=IntegerField()
     )
     return qs.order_by(valid_first, "-issued_on", "-pk")
+
+
+def licenses_held_by(user: User | None, *, on: dt.date | None = None) -> LicenseQuerySet:
+    """Every license of the identities ``user`` holds."""
+    return licenses_of_holders(holder_ids_of(user, on=on))
 
 
 def license_of_holder(user: User | None, pk: int) -> License | None:

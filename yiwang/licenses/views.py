@@ -110,8 +110,9 @@ def mine(request: HttpRequest) -> HttpResponse:
     from yiwang.portal.models import Account
 
     today = timezone.localdate()
-    account = Account.objects.filter(user_id=request.user.pk).only("pk", "verified_at").first()
-    licenses = list(selectors.licenses_held_by(request.user, on=today))
+    account = Account.objects.filter(user_id=request.user.pk).first()
+    holder_ids = selectors.holder_ids_of_account(account, on=today)
+    licenses = list(selectors.licenses_of_holders(holder_ids)) if holder_ids else []
     rows = []
     for license in licenses:
         status = license.status_on(today)

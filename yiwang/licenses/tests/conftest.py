@@ -124,3 +124,12 @@ def walk(request: pytest.FixtureRequest) -> Walk:
         for name in ("window_user", "handler_user", "reviewer_user", "approver_user")
     ]
     return Walk(*users)
+
+
+@pytest.fixture
+def holder(db: None) -> Any:
+    """张晓梅, a verified individual account whose ID is ``APPLICANT_ID`` (the shared
+    ``citizen`` fixture's ID number fails its check character, so cases refuse it)."""
+    from yiwang.portal.factories import citizen_account
+
+    return citizen_account(username="zhangxm", name="张晓梅", id_number=APPLICANT_ID, mobile="13831012345")
