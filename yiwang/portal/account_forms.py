@@ -103,10 +103,14 @@ class RegisterForm(forms.Form):
         password, again = data.get("password"), data.get("password2")
         if password and again and password != again:
             self.add_error("password2", _("The two passwords differ."))
-        elif password and "username" in data and "name" in data:
+        elif password:
+            # As typed where a field was refused: the password is judged all the same.
             try:
                 accounts.check_password(
-                    password, username=data["username"], name=data["name"], email=data.get("email", "")
+                    password,
+                    username=data.get("username") or self.data.get("username", ""),
+                    name=data.get("name") or self.data.get("name", ""),
+                    email=data.get("email") or "",
                 )
             except PortalError as exc:
                 self.add_error("password", exc.text)
