@@ -782,12 +782,28 @@ def case_complete(
     *,
     case: Case,
     user: User | None,
-    fee_charged: Decimal | str | int = 0,
+    fee_charged: Decimal | str | int | None = None,
     result_number: str = "",
     result_valid_until: dt.date | None = None,
     at: dt.datetime | None = None,
 ) -> Case:
-    """办结, with the fee actually charged and the number of the document issued."""
+    """办结, with the fee actually charged and the number of the document issued.
+
+    A case with a fee order still to pay is not completed. When fees were paid online the
+    fee charged is their total (the default when ``fee_charged`` is None, else it must
+    equal it); otherwise it defaults to 0."""
+    from yiwang.payments.selectors import completion_fees  # payments builds on this module
+
+    case = _lock(case)  # an order is issued under the same lock, so none slips in meanwhile
+    fees = completion_fees(case)
+    if fees.unpaid:
+        raise CaseError(
+            _("Case %(number)s cannot be completed until fee order %(order)s is paid or cancelled.")
+            % {"number": case.number, "order": "、".join(fees.unpaid)},
+            CaseErrorCode.ILLEGAL_IN_STATE,
+        )
+    if fee_charged is None or fee_charged == "":
+        fee_charged = fees.paid_total if fees.paid_total is not None else 0
     try:
         fee = Decimal(str(fee_charged)).quantize(Decimal("0.01"))
     except InvalidOperation:
@@ -796,6 +812,13 @@ def case_complete(
         ) from None
     if fee < 0:
         raise CaseError(_("The fee charged cannot be negative."), CaseErrorCode.BAD_INPUT, "fee_charged")
+    if fees.paid_total is not None and fee != fees.paid_total:
+        raise CaseError(
+            _("The applicant paid ¥%(paid)s online for this case: the fee charged is ¥%(paid)s.")
+            % {"paid": fees.paid_total},
+            CaseErrorCode.BAD_INPUT,
+            "fee_charged",
+        )
     return _act(
         case=case,
         user=user,
