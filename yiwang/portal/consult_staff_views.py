@@ -28,7 +28,7 @@ from yiwang.org.permissions import scope_of, staff_of
 from yiwang.portal import consultations as service
 from yiwang.portal.consult_views import AccessibleForm, show_error
 from yiwang.portal.errors import PortalError
-from yiwang.portal.models import Consultation
+from yiwang.portal.models import Consultation, ConsultationStatus
 
 INVALID = 422
 PAGE_SIZE = 20
@@ -130,6 +130,19 @@ def _page(
 ) -> HttpResponse:
     c = consultation
     draft = c.published_question or c.question[: service.PUBLISHED_MAX]
+    # A refused form the page no longer shows (the state moved on): its errors go on top.
+    shown = {
+        "answer": c.status == ConsultationStatus.OPEN,
+        "close": c.status == ConsultationStatus.OPEN,
+        "publish": c.status == ConsultationStatus.ANSWERED,
+    }
+    elsewhere = [
+        str(message)
+        for name, form in (("answer", answer_form), ("publish", publish_form), ("close", close_form))
+        if form is not None and not shown[name]
+        for messages in form.errors.values()
+        for message in messages
+    ]
     contact = []
     if c.contact_mobile:
         contact.append(mask_mobile(c.contact_mobile))
@@ -145,6 +158,7 @@ def _page(
         "answer_form": answer_form or AnswerForm(initial={"published_question": draft}),
         "publish_form": publish_form or PublishForm(initial={"published_question": draft}),
         "close_form": close_form or CloseForm(),
+        "errors_elsewhere": elsewhere,
         "answered_by": getattr(c.answered_by, "staff", None) if c.answered_by_id else None,
     }
     return render(request, "portal/consult_staff/answer.html", context, status=status)
