@@ -88,6 +88,8 @@ def find(request: HttpRequest) -> HttpResponse:
             form.add_error(
                 "number", _("No account has this number. Check it, or ask the person to register first.")
             )
+        else:
+            form = FindForm()  # the full number is not shown again: the page shows it masked
     status = INVALID if form.errors else 200
     return _render(request, form=form, account=account, status=status)
 

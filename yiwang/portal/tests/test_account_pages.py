@@ -531,3 +531,27 @@ def test_events_of_the_whole_journey(client: Client, db: None) -> None:
     account = Account.objects.get(id_number=NEW_ID)
     assert list(AccountEvent.objects.filter(account=account).values_list("type", flat=True)) == ["registered"]
     assert get_user_model().objects.filter(username="wangxiaoer").count() == 1
+
+
+class TestAdmin:
+    def test_lists_are_masked_and_nothing_is_editable(
+        self, client: Client, citizen: Account, enterprise: Account, person: Account
+    ) -> None:
+        accounts.authorise_agent(enterprise=enterprise, person_id_number=PERSON_ID, by_user=enterprise.user)
+        client.force_login(UserFactory(username="root", is_superuser=True, is_staff=True))
+
+        content = client.get("/admin/portal/account/").content.decode()
+        assert citizen.masked_id_number in content and citizen.id_number not in content
+        assert "138****8000" in content and "13800138000" not in content
+        found = client.get("/admin/portal/account/", {"q": PERSON_ID}).content.decode()
+        assert "赵六" in found and "张三" not in found
+        assert client.get(f"/admin/portal/account/{citizen.pk}/change/").status_code == 200
+        assert client.get("/admin/portal/account/add/").status_code == 403
+        before = snapshot()
+        client.post(f"/admin/portal/account/{citizen.pk}/change/", {"name": "改名"})
+        client.post(f"/admin/portal/account/{citizen.pk}/delete/", {"post": "yes"})
+        assert snapshot() == before
+
+        agents = client.get("/admin/portal/agent/").content.decode()
+        assert person.masked_id_number in agents and PERSON_ID not in agents
+        assert client.get("/admin/portal/accountevent/").status_code == 200
