@@ -27,7 +27,7 @@ from yiwang.portal.models import Account, Agent, Draft, DraftFile
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
-LICENSE_TYPE = "1.2.156.3005.2.11100000000013338W.001"
+LICENSE_TYPE = "11100000000013661B001"  # 营业执照 in the e-license directory
 
 FOOD_FIELDS = (
     {
@@ -397,6 +397,69 @@ def test_a_reuse_can_be_changed_for_an_upload_and_a_foreign_one_is_refused(
             draft=draft, user=enterprise.user, material_id=licence.pk, key=f"case_file:{other.pk}"
         ),
     )
+
+
+def _license(enterprise: Account, market_dept: Department, **overrides: Any) -> Any:
+    from yiwang.licenses.models import HolderKind
+    from yiwang.licenses.services import license_issue
+
+    fields: dict[str, Any] = {
+        "user": None,
+        "license_type": LICENSE_TYPE,
+        "name": "营业执照",
+        "number": enterprise.id_number,
+        "holder_name": enterprise.name,
+        "holder_id_number": enterprise.id_number,
+        "holder_kind": HolderKind.USCC,
+        "issuer": market_dept,
+        "issued_on": dt.date(2024, 3, 1),
+        "source": "河北省市场主体登记系统",
+    }
+    fields.update(overrides)
+    return license_issue(**fields)
+
+
+def test_a_held_e_license_is_offered_first_and_submitted_as_a_reference(
+    enterprise: Account, food_apply: ItemVersion, seal_apply: ItemVersion, clerk: Any, market_dept: Department
+) -> None:
+    _earlier_case(seal_apply, clerk, enterprise.id_number)
+    held = _license(enterprise, market_dept)
+    draft = apps.draft_start(user=enterprise.user, version=food_apply)
+    licence = food_apply.materials.get(name="营业执照")
+    slot = next(s for s in apps.material_slots(draft) if s.material == licence)
+    assert [o.kind for o in slot.offers] == ["license", "case_file"]
+    assert draft.reuse == {str(licence.pk): {"license": held.identifier}}
+
+    case = apps.draft_submit(draft=complete(draft, enterprise.user), user=enterprise.user)
+    assert case.form_data[apps.LICENSES_KEY] == [{"material": licence.pk, "identifier": held.identifier}]
+    assert not case.files.filter(material=licence).exists()
+
+
+def test_an_e_license_of_another_holder_type_or_out_of_force_is_not_offered(
+    enterprise: Account, food_apply: ItemVersion, market_dept: Department
+) -> None:
+    from yiwang.licenses.models import HolderKind
+
+    other = build_uscc("9", "1", "130402", "MA0A1B2C5")
+    _license(
+        enterprise,
+        market_dept,
+        holder_id_number=other,
+        holder_name="别家公司",
+        number="A-1",
+        holder_kind=HolderKind.USCC,
+    )
+    _license(enterprise, market_dept, license_type="11100000000013661B002", number="A-2", name="别的证照")
+    _license(
+        enterprise,
+        market_dept,
+        number="A-3",
+        valid_until=timezone.localdate() - dt.timedelta(days=1),
+        issued_on=dt.date(2020, 1, 1),
+    )
+    draft = apps.draft_start(user=enterprise.user, version=food_apply)
+    assert all(not s.offers for s in apps.material_slots(draft))
+    assert draft.reuse == {}
 
 
 # --------------------------------------------------------------------------- submission
