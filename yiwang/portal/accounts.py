@@ -431,7 +431,7 @@ def verify_on_site(
         locked.verified_at = at
         locked.verified_by = staff_user
         locked.verification_method = VerificationMethod.ON_SITE
-        locked.verification_reference = place.get("window", "")[:100]
+        locked.verification_reference = " ".join(place[k] for k in ("center", "window") if k in place)[:100]
         locked.save(
             update_fields=["verified_at", "verified_by", "verification_method", "verification_reference"]
         )

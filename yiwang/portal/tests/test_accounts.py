@@ -634,3 +634,38 @@ class TestServiceCenters:
         center(other_county, "丛台区政务服务中心", "丛台区中华北大街 2 号")
         names = [c.name for c in accounts.service_centers()]
         assert names == ["邯山区政务服务中心", "丛台区政务服务中心"]
+
+
+class TestDemo:
+    def test_seed_accounts_through_the_services_once(
+        self, window_operator: AbstractBaseUser, site_in_english: None
+    ) -> None:
+        from yiwang.demo.accounts import seed_accounts
+
+        assert seed_accounts(timezone.now()) == 4  # three accounts and one agent
+        assert seed_accounts(timezone.now()) == 0
+
+        zhangsan = Account.objects.get(user__username="zhangsan")
+        congtai = Account.objects.get(user__username="congtai")
+        lisi = Account.objects.get(user__username="lisi")
+        assert zhangsan.is_verified and congtai.is_verified and not lisi.is_verified
+        assert zhangsan.verified_by == window_operator
+        assert zhangsan.verification_reference == "邯山区政务服务中心 12 市场监管综合窗口"
+        assert zhangsan.id_number.startswith("1304") and zhangsan.mobile == "13800138000"
+        assert congtai.is_enterprise and congtai.legal_rep_name == "王五"
+        assert zhangsan.user.check_password(DEMO_PASSWORD)
+        assert accounts.acting_accounts(zhangsan.user) == [zhangsan, congtai]
+
+    def test_without_window_staff_the_factory_verifies(self, db: None) -> None:
+        from yiwang.demo.accounts import seed_accounts
+
+        assert seed_accounts() == 4
+        assert Account.objects.filter(verified_at__isnull=False).count() == 2
+
+    def test_existing_demo_accounts_are_left_alone(self, citizen: Account, enterprise: Account) -> None:
+        from yiwang.demo.accounts import seed_accounts
+
+        # The shared fixtures' zhangsan has an ID number with a wrong check character:
+        # he cannot be named an agent, and the seed says so instead of failing.
+        assert seed_accounts() == 1  # only lisi
+        assert not Agent.objects.exists()
