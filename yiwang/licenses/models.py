@@ -163,6 +163,14 @@ class License(models.Model):
         return self.holder_name
 
     @property
+    def public_number(self) -> str:
+        """The number as shown on the verification page and in lists: a license numbered
+        by its holder's resident ID (a 居民身份证, say) shows it masked."""
+        if self.holder_kind == HolderKind.RESIDENT_ID and self.holder_id_number in self.number:
+            return self.number.replace(self.holder_id_number, mask_resident_id(self.holder_id_number))
+        return self.number
+
+    @property
     def masked_holder_id(self) -> str:
         if self.holder_kind == HolderKind.RESIDENT_ID:
             return mask_resident_id(self.holder_id_number)
