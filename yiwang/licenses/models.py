@@ -112,7 +112,7 @@ class License(models.Model):
         _("verification token"), max_length=64, unique=True, default=new_verify_token, editable=False
     )
     source = models.CharField(
-        _("source"),
+        _("received from"),
         max_length=60,
         blank=True,
         help_text=_("The departmental system a license was received from; empty when issued here."),

@@ -50,7 +50,7 @@ class Migration(migrations.Migration):
                 ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='revoked at')),
                 ('revoke_reason', models.CharField(blank=True, max_length=300, verbose_name='reason for revocation')),
                 ('verify_token', models.CharField(default=yiwang.licenses.models.new_verify_token, editable=False, max_length=64, unique=True, verbose_name='verification token')),
-                ('source', models.CharField(blank=True, help_text='The departmental system a license was received from; empty when issued here.', max_length=60, verbose_name='source')),
+                ('source', models.CharField(blank=True, help_text='The departmental system a license was received from; empty when issued here.', max_length=60, verbose_name='received from')),
                 ('data', models.JSONField(blank=True, default=dict, verbose_name='further fields')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
                 ('case', models.OneToOneField(blank=True, help_text='Empty for licenses received from a departmental system.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='license', to='cases.case', verbose_name='case')),
