@@ -30,7 +30,7 @@ from yiwang.payments.models import (
     PaymentAttempt,
     SandboxTrade,
 )
-from yiwang.payments.tests.conftest import decided, seal_fee
+from yiwang.payments.tests.fixtures import decided, seal_fee
 
 pytestmark = pytest.mark.django_db
 CALLBACK = "/pay/callback/sandbox/"

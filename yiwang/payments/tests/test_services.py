@@ -19,7 +19,7 @@ from yiwang.payments import services
 from yiwang.payments.errors import PaymentError, PaymentErrorCode
 from yiwang.payments.models import FeeOrder, FeeOrderLine, OrderStatus, PaymentAttempt
 from yiwang.payments.services import LineInput
-from yiwang.payments.tests.conftest import TWO_STEPS, decided, file_online, seal_fee
+from yiwang.payments.tests.fixtures import TWO_STEPS, decided, file_online, seal_fee
 
 pytestmark = pytest.mark.django_db
 
