@@ -99,7 +99,8 @@ class RegisterForm(forms.Form):
         return _check(accounts.clean_email, self.cleaned_data.get("email", ""))
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         password, again = data.get("password"), data.get("password2")
         if password and again and password != again:
             self.add_error("password2", _("The two passwords differ."))

@@ -141,7 +141,7 @@ def _pending(request: HttpRequest) -> tuple[dict[str, Any], Account] | None:
     if not isinstance(pending, dict) or time.time() - float(pending.get("since", 0)) > PENDING_SECONDS:
         request.session.pop(PENDING, None)
         return None
-    account = Account.objects.select_related("user").filter(user_id=pending.get("user")).first()
+    account = Account.objects.select_related("user").filter(user_id=int(pending.get("user") or 0)).first()
     if account is None or not account.user.is_active:
         request.session.pop(PENDING, None)
         return None
@@ -404,7 +404,7 @@ def agent_add(request: HttpRequest) -> HttpResponse:
 def agent_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     agent = (
         Agent.objects.select_related("enterprise", "person")
-        .filter(pk=pk, enterprise__user=request.user)
+        .filter(pk=pk, enterprise__user_id=request.user.pk)
         .first()
     )
     if agent is None:
