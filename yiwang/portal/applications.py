@@ -405,7 +405,8 @@ def problems(form: ApplicationForm, slots: Sequence[MaterialSlot]) -> list[Probl
             anchor = form[name].auto_id if name in form.fields else "application-form"
             label = form.fields[name].label if name in form.fields else ""
             for error in errors:
-                found.append(Problem(anchor, f"{label}: {error}" if label else str(error)))
+                text = str(error)
+                found.append(Problem(anchor, f"{label}: {text}" if label and label not in text else text))
     for slot in slots:
         if slot.stale and not slot.files:
             found.append(

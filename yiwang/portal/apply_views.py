@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from yiwang.cases import qr
+from yiwang.catalog.models import FieldKind
+from yiwang.core.identifiers import mask_mobile, mask_resident_id, mask_uscc
 from yiwang.portal import applications as apps
 from yiwang.portal.dynamic_forms import ApplicationForm
 from yiwang.portal.errors import PortalError
@@ -325,7 +327,7 @@ def apply_receipt(request: HttpRequest, number: str) -> HttpResponseBase:
     files = list(case.files.select_related("material").order_by("pk"))
     version = case.item_version
     form_fields = list(version.form_fields.all())
-    answers = [(f.label, case.form_data.get(f.name, "")) for f in form_fields]
+    answers = [(f.label, _shown(f.kind, case.form_data.get(f.name, ""))) for f in form_fields]
     context = {
         "case": case,
         "version": version,
@@ -340,6 +342,20 @@ def apply_receipt(request: HttpRequest, number: str) -> HttpResponseBase:
     response = render(request, "portal/apply/receipt.html", context)
     response["Referrer-Policy"] = "same-origin"  # the page holds the progress link's token
     return _no_store(response)
+
+
+def _shown(kind: str, value: Any) -> str:
+    """An answer as the receipt prints it: identifiers and mobile numbers masked."""
+    text = str(value if value is not None else "")
+    if not text:
+        return ""
+    if kind == FieldKind.ID_NUMBER:
+        return mask_resident_id(text)
+    if kind == FieldKind.USCC:
+        return mask_uscc(text)
+    if kind == FieldKind.MOBILE:
+        return mask_mobile(text)
+    return text
 
 
 def _licenses(case: Any, version: Any) -> list[tuple[str, str]]:

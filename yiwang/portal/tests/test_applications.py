@@ -53,6 +53,7 @@ FOOD_FIELDS = (
         "choices": ["食品销售经营者", "餐饮服务经营者", "单位食堂"],
     },
     {"name": "opening", "label": "预计开业日期", "kind": "date", "required": False},
+    {"name": "contact", "label": "联系人手机号码", "kind": "mobile", "required": False},
 )
 FOOD_MATERIALS = (
     {"name": "食品经营许可申请书"},
@@ -116,7 +117,12 @@ def agent(citizen: Account, enterprise: Account) -> Agent:
     )
 
 
-GOOD_FORM = {"form-address": "邯山区陵园路 18 号", "form-area": "85.5", "form-format": "餐饮服务经营者"}
+GOOD_FORM = {
+    "form-address": "邯山区陵园路 18 号",
+    "form-area": "85.5",
+    "form-format": "餐饮服务经营者",
+    "form-contact": "139 1234 5678",
+}
 
 
 def complete(draft: Draft, user: Any) -> Draft:
@@ -235,7 +241,13 @@ def test_saving_keeps_answers_as_typed_even_when_they_do_not_pass(
         data={"form-address": "  陵园路 ", "form-area": "很大", "form-format": "不存在", "form-other": "x"},
     )
     draft.refresh_from_db()
-    assert draft.form_data == {"address": "陵园路", "area": "很大", "format": "不存在", "opening": ""}
+    assert draft.form_data == {
+        "address": "陵园路",
+        "area": "很大",
+        "format": "不存在",
+        "opening": "",
+        "contact": "",
+    }
     form = apps.draft_form(draft, list(food_apply.form_fields.all()))
     assert not form.is_valid()
     assert set(form.errors) == {"area", "format"}
@@ -484,6 +496,7 @@ def test_submission_files_one_case_with_the_files_and_the_apply_event(
         "area": "85.5",
         "format": "餐饮服务经营者",
         "opening": "",
+        "contact": "13912345678",
     }
     assert sorted(f.material.name for f in case.files.all()) == sorted(
         ["食品经营许可申请书", "营业执照", "经营场所平面图"]
@@ -575,7 +588,13 @@ def test_a_draft_follows_a_new_version_of_its_item(enterprise: Account, food_app
     draft = complete(apps.draft_start(user=enterprise.user, version=food_apply), enterprise.user)
     new = catalog_services.draft_create(item=food_apply.item)
     catalog_services.version_publish(version=new, effective_from=timezone.localdate())
-    assert list(new.form_fields.values_list("name", flat=True)) == ["address", "area", "format", "opening"]
+    assert list(new.form_fields.values_list("name", flat=True)) == [
+        "address",
+        "area",
+        "format",
+        "opening",
+        "contact",
+    ]
     assert apps.draft_follow_version(draft=draft, user=enterprise.user)
     draft.refresh_from_db()
     assert draft.version == new
