@@ -575,8 +575,10 @@ class FormField(VersionPart):
         ],
         help_text=_("The answer's key in the case's form data, e.g. business_address."),
     )
-    label = models.CharField(_("label"), max_length=200)
-    kind = models.CharField(_("kind"), max_length=12, choices=FieldKind.choices, default=FieldKind.TEXT)
+    label = models.CharField(pgettext_lazy("form field", "label"), max_length=200)
+    kind = models.CharField(
+        pgettext_lazy("form field", "kind"), max_length=12, choices=FieldKind.choices, default=FieldKind.TEXT
+    )
     required = models.BooleanField(_("required"), default=True)
     help_text = models.CharField(_("help text"), max_length=300, blank=True)
     choices = models.JSONField(
