@@ -135,7 +135,8 @@ def apply_draft(request: HttpRequest, pk: int) -> HttpResponseBase:
     draft = _draft_or_404(request, pk)
     if draft.is_submitted:
         return redirect("portal:apply_receipt", number=draft.case.number)  # type: ignore[union-attr]
-    if request.method == "GET":
+    current = apps.version_in_force(draft.item.code)
+    if request.method == "GET" and (current is None or current.pk != draft.version_id):
         try:
             if apps.draft_follow_version(draft=draft, user=request.user):
                 messages.warning(
@@ -374,6 +375,17 @@ def supplement(request: HttpRequest, number: str) -> HttpResponseBase:
     if notice is None:
         status = 409 if request.method == "POST" else 200
         return render(request, "portal/apply/supplement_closed.html", {"case": case}, status=status)
+    if case.applicant_user_id != request.user.pk:
+        # An enterprise signed in as itself sees the notice; the agent who filed hands it in.
+        context = {"case": case, "notice": notice, "filer_only": True}
+        return _no_store(
+            render(
+                request,
+                "portal/apply/supplement.html",
+                context,
+                status=403 if request.method == "POST" else 200,
+            )
+        )
     error = ""
     if request.method == "POST":
         files = {key.removeprefix("supplement-"): request.FILES.getlist(key) for key in request.FILES}

@@ -386,3 +386,28 @@ def test_a_supplement_when_none_is_asked_for_is_politely_refused(
     assert response.status_code == 409
     submitted.refresh_from_db()
     assert (submitted.state, submitted.last_seq, submitted.files.count()) == (CaseState.SUBMITTED, 1, 3)
+
+
+def test_an_enterprise_sees_its_agents_supplement_notice_but_the_agent_hands_it_in(
+    citizen: Account, enterprise: Account, agent: Agent, food_apply: ItemVersion, clerk: Any
+) -> None:
+    draft = apps.draft_start(user=citizen.user, version=food_apply, account=enterprise)
+    case = apps.draft_submit(draft=complete(draft, citizen.user), user=citizen.user)
+    plan = food_apply.materials.get(name="经营场所平面图")
+    case_services.case_request_supplement(
+        case=case, user=clerk, items=[{"material": plan.pk, "problem": "不清晰"}]
+    )
+    url = reverse("portal:supplement", args=[case.number])
+    client = signed_in(enterprise)
+    with translation.override("en"):
+        page = client.get(url)
+    assert page.status_code == 200
+    assert "不清晰" in text(page) and "filed online by your agent" in text(page)
+    assert 'type="file"' not in text(page)
+    assert client.post(url, {f"supplement-m{plan.pk}": pdf("图.pdf")}).status_code == 403
+    case.refresh_from_db()
+    assert (case.state, case.files.count()) == (CaseState.SUPPLEMENT, 3)
+    response = signed_in(citizen).post(url, {f"supplement-m{plan.pk}": pdf("图.pdf", PDF + b"x")})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.state == CaseState.SUBMITTED
