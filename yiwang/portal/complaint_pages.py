@@ -204,6 +204,23 @@ def _staff_named(department: Department, text: str) -> Staff:
     return found[0]
 
 
+def _blanks(form: ComplainForm) -> bool:
+    """Mark every missing answer at once (the registration service stops at the first),
+    in the service's own words."""
+    data = form.cleaned_data
+    missing = False
+    if not data.get("category"):
+        form.add_error("category", _("Choose what kind of problem it is."))
+        missing = True
+    if data.get("department") is None and data.get("case") is None:
+        form.add_error("department", _("Say which department the complaint is about."))
+        missing = True
+    if not (data.get("content") or "").strip():
+        form.add_error("content", _("Say what happened: a complaint needs its content."))
+        missing = True
+    return missing
+
+
 def _show(form: ComplainForm, exc: SupervisionError) -> None:
     field = exc.field if exc.field in form.fields else None
     form.add_error(field, exc.text)
@@ -224,7 +241,7 @@ def complain(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = ComplainForm(request.POST, cases=cases)
         status = INVALID
-        if form.is_valid():
+        if form.is_valid() and not _blanks(form):
             try:
                 complaint = _file(request, account, form.cleaned_data)
             except SupervisionError as exc:

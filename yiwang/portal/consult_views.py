@@ -121,8 +121,6 @@ class AskForm(AccessibleForm):
                 "required": True,
             }
         ),
-        help_text=gettext_lazy("%(least)d to %(most)d characters. Do not write ID numbers here.")
-        % {"least": service.QUESTION_MIN, "most": service.QUESTION_MAX},
     )
     contact_name = forms.CharField(
         label=gettext_lazy("Your name"),
@@ -135,6 +133,9 @@ class AskForm(AccessibleForm):
         required=False,
         max_length=30,
         widget=forms.TextInput(attrs={"type": "tel", "inputmode": "numeric", "autocomplete": "tel"}),
+        help_text=gettext_lazy(
+            "We send the link to your answer here. Give a mobile number or an email address."
+        ),
     )
     contact_email = forms.CharField(
         label=gettext_lazy("Email address"),
@@ -151,18 +152,17 @@ class AskForm(AccessibleForm):
 
     def __init__(self, *args: Any, signed_in: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for name in ("question", "contact_name", "contact_mobile", "contact_email"):
-            help_id = f"{self[name].auto_id}-help"
-            if self.fields[name].help_text:
-                self.fields[name].widget.attrs["aria-describedby"] = help_id
+        self.fields["question"].help_text = _(
+            "%(least)d to %(most)d characters. Do not write ID numbers here."
+        ) % {
+            "least": service.QUESTION_MIN,
+            "most": service.QUESTION_MAX,
+        }
+        for name, field in self.fields.items():
+            if field.help_text:
+                field.widget.attrs["aria-describedby"] = f"{self[name].auto_id}-help"
         if not signed_in:
             self.fields["contact_name"].widget.attrs["required"] = True
-        self.fields["contact_mobile"].help_text = gettext_lazy(
-            "We send the link to your answer here. Give a mobile number or an email address."
-        )
-        self.fields["contact_mobile"].widget.attrs["aria-describedby"] = (
-            f"{self['contact_mobile'].auto_id}-help"
-        )
 
 
 def _expected_due(today: Any) -> Any:

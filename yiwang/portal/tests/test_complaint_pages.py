@@ -247,7 +247,7 @@ def test_a_staff_member_is_found_by_employee_number(
     ("fields", "field", "message"),
     [
         ({"content": "  "}, "content", "Say what happened: a complaint needs its content."),
-        ({"department": ""}, None, "Say which department the complaint is about."),
+        ({"department": ""}, "department", "Say which department the complaint is about."),
         ({"category": ""}, "category", "Choose what kind of problem it is."),
         ({"staff": "王五"}, "staff", "No one called or numbered “王五” works at 邯山区市场监督管理局"),
     ],
@@ -271,6 +271,16 @@ def test_a_bad_complaint_is_refused_on_the_page_and_nothing_is_filed(
     if field is not None:
         assert f'id="id_{field}-error"' in page
         assert re.search(rf'aria-describedby="[^"]*id_{field}-error', page)
+    assert state() == before
+
+
+def test_every_missing_answer_is_marked_at_once(citizen: Account, room: Any) -> None:
+    before = state()
+    response = client_for(citizen.user).post("/complaints/", post(category="", content=""))
+    assert response.status_code == 422
+    page = text_of(response)
+    for field in ("category", "department", "content"):
+        assert f'id="id_{field}-error"' in page
     assert state() == before
 
 
