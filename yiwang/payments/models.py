@@ -56,10 +56,13 @@ class FeeOrder(models.Model):
         _("status"), max_length=10, choices=OrderStatus.choices, default=OrderStatus.UNPAID
     )
     issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("issued by"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=pgettext_lazy("fee order", "issued by"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     issued_by_name = models.CharField(_("issued by (name)"), max_length=100, blank=True)
-    issued_at = models.DateTimeField(_("issued at"))
+    issued_at = models.DateTimeField(pgettext_lazy("fee order", "issued at"))
     due_date = models.DateField(_("pay by"))
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     gateway = models.CharField(_("payment gateway"), max_length=30, blank=True)
@@ -222,7 +225,7 @@ class GatewayCallback(models.Model):
     gateway = models.CharField(_("payment gateway"), max_length=30)
     notify_id = models.CharField(_("notification id"), max_length=64, blank=True)
     out_trade_no = models.CharField(_("merchant trade number"), max_length=64, blank=True)
-    received_at = models.DateTimeField(_("received at"))
+    received_at = models.DateTimeField(pgettext_lazy("callback", "received at"))
     raw_body = models.TextField(_("body as received"), blank=True)
     signature = models.CharField(_("signature as received"), max_length=200, blank=True)
     signature_valid = models.BooleanField(_("signature valid"))
