@@ -36,8 +36,9 @@ from django.conf import settings
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 
 from yiwang.cases.models import SUPERVISION_EVENTS, Case, CaseEvent, Decision, DeliveryMethod, EventType
 from yiwang.cases.public_views import PROCEDURE_NAME
@@ -56,6 +57,11 @@ QUIET_EVENTS = frozenset({EventType.STEP, EventType.RETURN, *SUPERVISION_EVENTS}
 ITEM_CHARS = 20  # an item's name in a subject, so that an SMS stays about one segment
 SUBJECT_MAX = 200
 KIND_PREFIX = "case."
+DELIVERED_HOW: dict[str, Promise] = {
+    DeliveryMethod.WINDOW: pgettext_lazy("delivered", "collected at the window"),
+    DeliveryMethod.POST: pgettext_lazy("delivered", "sent by post"),
+    DeliveryMethod.ELECTRONIC: pgettext_lazy("delivered", "delivered electronically"),
+}
 
 
 def _short(text: str, limit: int) -> str:
@@ -129,8 +135,7 @@ def subject_for(case: Case, event: CaseEvent, template: Template) -> str:
     if t == EventType.COMPLETE:
         return _("“%(item)s” completed; the result awaits you") % {"item": item}
     if t == EventType.DELIVER:
-        method = p.get("method", "")
-        how = DeliveryMethod(method).label if method in DeliveryMethod.values else ""
+        how = DELIVERED_HOW.get(str(p.get("method", "")), "")
         if how:
             return _("“%(item)s”: result delivered (%(how)s)") % {"item": item, "how": how}
         return _("“%(item)s”: result delivered") % {"item": item}

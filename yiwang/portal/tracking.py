@@ -34,7 +34,16 @@ from yiwang.cases.models import (
     Decision,
     EventType,
 )
-from yiwang.cases.public_views import SHORT_STATE, TONE, TimelineEntry, Timing, state_text, timeline, timing
+from yiwang.cases.public_views import (
+    CASE_NUMBER,
+    SHORT_STATE,
+    TONE,
+    TimelineEntry,
+    Timing,
+    state_text,
+    timeline,
+    timing,
+)
 from yiwang.cases.services import template_of
 from yiwang.cases.workflow import Template, fold, local_date
 from yiwang.catalog.models import LimitUnit
@@ -99,7 +108,10 @@ def my_cases(user: Any, *, show: str = "") -> QuerySet[Case]:
 
 
 def my_case(user: Any, number: str) -> Case | None:
-    """The user's case with this number, or None (someone else's case does not exist)."""
+    """The user's case with this number, or None (someone else's case does not exist; nor
+    does a "number" that no case number could be, which is refused without a query)."""
+    if not CASE_NUMBER.match(number):
+        return None
     return my_cases(user).filter(number=number).first()
 
 

@@ -213,7 +213,7 @@ def test_every_event_the_applicant_cares_about_sends_exactly_one_message(
         "case.deliver",
         lambda: services.case_deliver(case=case, user=staff["window"], method="post", at=at("2025-10-16")),
     )
-    assert delivered is not None and delivered.subject == "“食品经营许可”: result delivered (by post)"
+    assert delivered is not None and delivered.subject == "“食品经营许可”: result delivered (sent by post)"
 
     assert kinds(citizen) == [
         "case.apply",
