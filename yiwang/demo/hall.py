@@ -16,7 +16,7 @@ from django.utils import timezone
 from yiwang.catalog.models import Item, ItemVersion
 from yiwang.core import calendar
 from yiwang.hall import selectors, services
-from yiwang.hall.models import Appointment, Slot, SlotRule
+from yiwang.hall.models import Appointment, Slot, SlotRule, item_q
 from yiwang.org.models import ServiceCenter, Staff
 from yiwang.portal.models import Account
 
@@ -87,7 +87,7 @@ def _handler(choice: selectors.CenterChoice, version: ItemVersion) -> Any:
 def _first_slot(choice: selectors.CenterChoice, day: dt.date) -> Slot | None:
     return (
         Slot.objects.filter(
-            center=choice.center, item_id=choice.item_id, date=day, is_open=True, booked__lt=F("capacity")
+            item_q(choice.item_id), center=choice.center, date=day, is_open=True, booked__lt=F("capacity")
         )
         .order_by("start")
         .first()

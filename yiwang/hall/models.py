@@ -80,6 +80,11 @@ def parse_ranges(text: str) -> list[tuple[dt.time, dt.time]]:
     return ranges
 
 
+def item_q(item_id: int | None) -> Q:
+    """Rows of item ``item_id``, or the general ones (no item) for None."""
+    return Q(item__isnull=True) if item_id is None else Q(item_id=item_id)
+
+
 def _minutes(t: dt.time) -> int:
     return t.hour * 60 + t.minute
 
@@ -196,11 +201,12 @@ class SlotRule(models.Model):
                     code="slot_minutes",
                     params={"n": self.slot_minutes},
                 )
-        if self.item_id and self.center_id and self.item.region_id != self.center.region_id:
+        item = self.item if self.item_id else None
+        if item is not None and self.center_id and item.region_id != self.center.region_id:
             errors["item"] = ValidationError(
                 _("%(item)s is handled in %(region)s; choose a service center there."),
                 code="item_region",
-                params={"item": self.item.code, "region": self.item.region.name},
+                params={"item": item.code, "region": item.region.name},
             )
         if not errors and self.is_active and self.center_id and "weekdays" not in errors:
             clash = self._overlapping_rule()
@@ -217,7 +223,7 @@ class SlotRule(models.Model):
         """Another active rule of the same center and item open on a common day with an
         overlapping time range: their slots would be the same places twice."""
         others = SlotRule.objects.filter(
-            center_id=self.center_id, item_id=self.item_id, is_active=True
+            item_q(self.item_id), center_id=self.center_id, is_active=True
         ).exclude(pk=self.pk)
         mine = self.ranges()
         for other in others:

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from yiwang.catalog.models import Item, ItemVersion
 from yiwang.core import calendar
-from yiwang.hall.models import LOCAL, Appointment, AppointmentStatus, Slot, SlotRule
+from yiwang.hall.models import LOCAL, Appointment, AppointmentStatus, Slot, SlotRule, item_q
 from yiwang.org.models import Department, Role, ServiceCenter, Window
 from yiwang.org.permissions import can_act, scope_of, visible
 
@@ -119,8 +119,8 @@ def _open_slots(center: ServiceCenter, item_id: int | None, now: dt.datetime) ->
     local = local_now(now)
     today = local.date()
     return Slot.objects.filter(
+        item_q(item_id),
         center=center,
-        item_id=item_id,
         is_open=True,
         booked__lt=F("capacity"),
         date__gte=today,
@@ -140,11 +140,11 @@ def bookable_days(center: ServiceCenter, item_id: int | None, now: dt.datetime) 
     rows = (
         _open_slots(center, item_id, now)
         .values("date")
-        .annotate(remaining=Sum(F("capacity") - F("booked")))
+        .annotate(places=Sum(F("capacity") - F("booked")))
         .order_by("date")
     )
     return [
-        DayChoice(row["date"], row["remaining"], row["date"].weekday() >= 5)
+        DayChoice(row["date"], row["places"], row["date"].weekday() >= 5)
         for row in rows
         if bookable_day(row["date"])
     ]

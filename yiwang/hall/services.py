@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -119,7 +119,7 @@ def sync_slots(*, center: ServiceCenter, start: dt.date, end: dt.date) -> SyncRe
         return SyncReport()
     rules = list(SlotRule.objects.filter(center=center, is_active=True).order_by("pk"))
     desired = _desired_slots(rules, start, end)
-    existing = {
+    existing: dict[tuple[int | None, dt.date, dt.time], Mapping[str, Any]] = {
         (row["item_id"], row["date"], row["start"]): row
         for row in Slot.objects.filter(center=center, date__gte=start, date__lte=end).values(
             "pk", "item_id", "date", "start", "end", "capacity", "booked", "is_open", "rule_id"

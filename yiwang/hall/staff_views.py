@@ -126,7 +126,7 @@ def appointment_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     names = selectors.item_names({a.item_id for a in page.object_list}, today)
     for row in page.object_list:
-        row.item_name = names.get(row.item_id, row.item.code)
+        row.item_name = names.get(row.item_id, row.item.code)  # type: ignore[attr-defined]
     query = request.GET.copy()
     query.pop("page", None)
     context = {

@@ -6,7 +6,7 @@ and the staff who may or may not handle the appointments."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,7 +17,7 @@ from yiwang.catalog.models import ItemVersion
 from yiwang.core.identifiers import build_resident_id
 from yiwang.hall.models import Slot, SlotRule
 from yiwang.org.factories import StaffFactory, UserFactory, center, grant, window
-from yiwang.org.models import Department, Region, Role, ServiceCenter
+from yiwang.org.models import Department, Region, Role, ServiceCenter, Staff
 from yiwang.portal.factories import citizen_account
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -84,7 +84,7 @@ def other_center(
 
 
 def _staff(username: str, name: str, dept: Department, role: Role, **scope: Any) -> AbstractBaseUser:
-    staff = StaffFactory(user=UserFactory(username=username), name=name, department=dept)
+    staff = cast(Staff, StaffFactory(user=UserFactory(username=username), name=name, department=dept))
     grant(staff, role, **scope)
     return staff.user
 

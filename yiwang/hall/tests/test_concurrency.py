@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import pytest
@@ -69,8 +70,8 @@ def test_simultaneous_bookings_never_exceed_capacity(general_rule, bookable_item
         )
         for i in range(8)
     ]
-    calls = [
-        (lambda a=account: services.book(account=a, item=bookable_item.item, slot=slot, at=NOW))
+    calls: list[Callable[[], Any]] = [
+        partial(services.book, account=account, item=bookable_item.item, slot=slot, at=NOW)
         for account in accounts
     ]
     results, errors = race(calls)
@@ -88,8 +89,8 @@ def test_simultaneous_requests_of_one_citizen_book_once(general_rule, bookable_i
     services.open_bookable_slots(center=general_rule.center, at=NOW)
     times = ["09:00", "09:30", "10:00", "14:00", "15:00", "16:00"]
     slots = [slot_at(general_rule.center, "2026-02-13", t) for t in times]
-    calls = [
-        (lambda s=s: services.book(account=citizen, item=bookable_item.item, slot=s, at=NOW)) for s in slots
+    calls: list[Callable[[], Any]] = [
+        partial(services.book, account=citizen, item=bookable_item.item, slot=s, at=NOW) for s in slots
     ]
     results, errors = race(calls)
     assert len(results) == 1

@@ -26,13 +26,17 @@ def test_seed_hall(demo, citizen) -> None:
     created = seed_hall(NOW)
     rules = list(SlotRule.objects.select_related("center"))
     assert rules
-    assert all((r.time_ranges, r.slot_minutes, r.capacity) == ("09:00-11:30, 14:00-17:00", 30, 3) for r in rules)
+    assert all(
+        (r.time_ranges, r.slot_minutes, r.capacity) == ("09:00-11:30, 14:00-17:00", 30, 3) for r in rules
+    )
     from yiwang.catalog.models import ItemVersion
 
     for version in ItemVersion.objects.in_force(NOW.date()).filter(appointment=True).select_related("item"):
         assert selectors.centers_for(version.item), version.item.code
     statuses = sorted(Appointment.objects.filter(account=citizen).values_list("status", flat=True))
-    assert statuses == sorted([AppointmentStatus.ATTENDED, AppointmentStatus.CONFIRMED, AppointmentStatus.REQUESTED])
+    assert statuses == sorted(
+        [AppointmentStatus.ATTENDED, AppointmentStatus.CONFIRMED, AppointmentStatus.REQUESTED]
+    )
     assert created == len(rules) + 3
     assert seed_hall(NOW) == 0
 

@@ -4,7 +4,7 @@ refusal says why and changes nothing."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -16,6 +16,7 @@ from yiwang.hall import services
 from yiwang.hall.models import Appointment, AppointmentStatus, Slot, SlotRule
 from yiwang.hall.services import HallError
 from yiwang.hall.tests.conftest import NOW, at, slot_at
+from yiwang.org.models import Department
 
 pytestmark = pytest.mark.django_db
 
@@ -215,7 +216,7 @@ def test_item_rules_and_windows_decide_which_slots_serve_an_item(
     from yiwang.catalog.factories import published_item
     from yiwang.org.factories import DepartmentFactory
 
-    health = DepartmentFactory(name="邯山区卫生健康局", region=county)
+    health = cast(Department, DepartmentFactory(name="邯山区卫生健康局", region=county))
     vaccine = published_item(
         code="HS-WJ-001",
         name="预防接种证补办",
