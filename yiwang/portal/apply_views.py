@@ -186,6 +186,7 @@ def apply_draft(request: HttpRequest, pk: int) -> HttpResponseBase:
         "slots": slots,
         "problems": found,
         "upload_errors": bool(upload_errors),
+        "general_errors": upload_errors.get(0, []),
         "accept": ACCEPT_FILES,
         "max_bytes": _max_bytes(),
     }

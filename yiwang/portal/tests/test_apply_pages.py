@@ -411,3 +411,23 @@ def test_an_enterprise_sees_its_agents_supplement_notice_but_the_agent_hands_it_
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.state == CaseState.SUBMITTED
+
+
+def test_a_file_for_something_not_a_material_is_refused(
+    enterprise: Account, draft: Draft, seal_apply: ItemVersion
+) -> None:
+    foreign = seal_apply.materials.first()
+    url = reverse("portal:apply_draft", args=[draft.pk])
+    with translation.override("en"):
+        response = signed_in(enterprise).post(
+            url,
+            {
+                **GOOD_FORM,
+                "action": "save",
+                f"material-{foreign.pk}": pdf(),
+                "other": pdf("x.pdf", PDF + b"y"),
+            },
+        )
+    assert response.status_code == 400
+    assert "A file was sent for something that is not a material of this application." in text(response)
+    assert not DraftFile.objects.exists()
