@@ -98,7 +98,7 @@ def city_leader(city: Region) -> Staff:
 
 
 # Citizen and enterprise accounts of the portal (yiwang.portal.factories).
-CITIZEN_ID = "130402199003071233"  # 邯郸市邯山区, valid check digit
+CITIZEN_ID = "13040219900307123X"  # 邯郸市邯山区, valid check digit
 ENTERPRISE_USCC = "91130402MA0A1B2C3D"
 
 

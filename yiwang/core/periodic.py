@@ -28,4 +28,6 @@ PERIODIC_TASKS: list[PeriodicTask] = [
     PeriodicTask("yiwang.core.tasks.deliver_notifications", every_seconds=60),
     PeriodicTask("yiwang.supervision.tasks.sweep", every_seconds=60),
     PeriodicTask("yiwang.supervision.tasks.issue_notices", every_seconds=60),
+    PeriodicTask("yiwang.hall.tasks.send_reminders", every_seconds=900),
+    PeriodicTask("yiwang.licenses.tasks.expire_licenses", every_seconds=6 * 3600),
 ]

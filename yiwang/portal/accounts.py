@@ -769,7 +769,15 @@ def send_sign_in_code(account: Account, *, at: dt.datetime | None = None) -> Sms
                 "Your sign-in code is %(code)s, valid for %(minutes)d minutes. Staff will never ask you for it."
             ) % {"code": device.token, "minutes": SIGN_IN_CODE_SECONDS // 60}
         notify.send_sms_to(device.number, text, at=at)
+        # A sign-in code cannot wait for the outbox's next round: deliver it right after commit.
+        transaction.on_commit(_deliver_now)
     return device
+
+
+def _deliver_now() -> None:
+    from yiwang.core.tasks import deliver_notifications  # tasks import Celery; loaded when needed
+
+    deliver_notifications.delay()
 
 
 def check_sign_in_code(account: Account, code: str) -> SmsDevice | None:

@@ -665,7 +665,6 @@ class TestDemo:
     def test_existing_demo_accounts_are_left_alone(self, citizen: Account, enterprise: Account) -> None:
         from yiwang.demo.accounts import seed_accounts
 
-        # The shared fixtures' zhangsan has an ID number with a wrong check character:
-        # he cannot be named an agent, and the seed says so instead of failing.
-        assert seed_accounts() == 1  # only lisi
-        assert not Agent.objects.exists()
+        # zhangsan and congtai exist already: only lisi and the agency are added.
+        assert seed_accounts() == 2
+        assert Agent.objects.get().person == citizen
