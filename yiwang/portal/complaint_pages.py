@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_http_methods, require_safe
 
 from yiwang.cases.models import Case
@@ -113,14 +113,18 @@ def plain_label(c: Complaint) -> tuple[str, str]:
     """A short label and its tone ("open" or "done"); the room's internal stages (a
     proposal awaiting approval, a unit acting on consent) are all "being handled"."""
     if c.status == ComplaintStatus.REGISTERED:
-        return _("Received"), "open"
+        return pgettext("complaint progress", "Received"), "open"
     if c.status in service.OPEN_WORK:
-        return _("Being handled"), "open"
+        return pgettext("complaint progress", "Being handled"), "open"
     if c.status == ComplaintStatus.HANDLED:
-        return (_("Handled"), "done") if c.feedback_at is not None else (_("Being handled"), "open")
+        return (
+            (pgettext("complaint progress", "Handled"), "done")
+            if c.feedback_at is not None
+            else (pgettext("complaint progress", "Being handled"), "open")
+        )
     if c.status == ComplaintStatus.CLOSED:
-        return _("Answered"), "done"
-    return _("Finished"), "done"
+        return pgettext("complaint progress", "Answered"), "done"
+    return pgettext("complaint progress", "Finished"), "done"
 
 
 # --------------------------------------------------------------------------- the form

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from yiwang.cases.views import staff_required
@@ -103,12 +103,12 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 def _filters() -> list[tuple[str, Any]]:
     return [
-        ("open", gettext_lazy("Awaiting an answer")),
-        ("overdue", gettext_lazy("Overdue")),
-        ("answered", gettext_lazy("Answered")),
-        ("published", gettext_lazy("Published")),
-        ("closed", gettext_lazy("Closed")),
-        ("all", gettext_lazy("All")),
+        ("open", pgettext_lazy("consultation filter", "Awaiting an answer")),
+        ("overdue", pgettext_lazy("consultation filter", "Overdue")),
+        ("answered", pgettext_lazy("consultation filter", "Answered")),
+        ("published", pgettext_lazy("consultation filter", "Published")),
+        ("closed", pgettext_lazy("consultation filter", "Closed")),
+        ("all", pgettext_lazy("consultation filter", "All")),
     ]
 
 
