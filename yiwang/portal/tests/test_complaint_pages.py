@@ -30,11 +30,9 @@ from yiwang.cases import services as case_services
 from yiwang.cases.models import Case, Channel
 from yiwang.cases.tests.conftest import APPLICANT_ID, food_licence, window_user  # noqa: F401
 from yiwang.catalog.models import ItemVersion
-from yiwang.core.identifiers import build_resident_id
 from yiwang.core.models import Notification
 from yiwang.org.factories import StaffFactory, UserFactory, grant
 from yiwang.org.models import Department, Role, Staff
-from yiwang.portal.factories import citizen_account
 from yiwang.portal.models import Account
 from yiwang.supervision import complaints as room_service
 from yiwang.supervision.models import Complaint, ComplaintEvent
@@ -53,18 +51,6 @@ def at(day: str, time: str = "10:00") -> dt.datetime:
 def clock() -> Any:
     with time_machine.travel(at("2025-09-26"), tick=False) as traveller:
         yield traveller
-
-
-@pytest.fixture
-def citizen(db: None) -> Account:
-    """张三 (``zhangsan``), verified, with a resident ID number the case services accept
-    (the shared fixture's check character is wrong, so a case cannot be filed under it)."""
-    return citizen_account(
-        username="zhangsan",
-        name="张三",
-        id_number=build_resident_id("130402", dt.date(1990, 3, 7), 123),
-        mobile="13800138000",
-    )
 
 
 @pytest.fixture
