@@ -52,8 +52,9 @@ from yiwang.core import calendar
 from yiwang.core.notify import Message, send
 from yiwang.org.models import Department, Role, RoleAssignment
 from yiwang.org.permissions import scope_of, staff_of, visible
+from yiwang.portal.accounts import acting_accounts
 from yiwang.portal.errors import PortalError
-from yiwang.portal.models.accounts import Account, Agent
+from yiwang.portal.models.accounts import Account
 from yiwang.portal.models.ratings import FollowUpStatus, Rating, RatingFollowUp, RatingLevel, RevisitResult
 
 User = AbstractBaseUser | AnonymousUser
@@ -174,29 +175,6 @@ def level_label(value: str) -> Any:
 
 
 # --------------------------------------------------------------------------- who
-
-
-def acting_accounts(user: User | None) -> list[Account]:
-    """The user's own account and the enterprises they are an active agent of: the
-    accounts module's answer once it exists, else read here from the Agent rows."""
-    if user is None or not user.is_authenticated:
-        return []
-    try:
-        from yiwang.portal.accounts import acting_accounts as from_accounts  # type: ignore[attr-defined]
-    except ImportError:
-        pass
-    else:
-        return list(from_accounts(user))
-    own = Account.objects.filter(user_id=user.pk).first()
-    if own is None:
-        return []
-    today = timezone.localdate()
-    agencies = (
-        Agent.objects.filter(person=own, revoked_at__isnull=True)
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
-        .select_related("enterprise")
-    )
-    return [own, *(agency.enterprise for agency in agencies)]
 
 
 def rater_account(case: Case, user: User | None) -> Account | None:

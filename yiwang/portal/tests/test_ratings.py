@@ -18,11 +18,12 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from yiwang.cases import services as cases
 from yiwang.cases.models import Case, Channel
 from yiwang.catalog.factories import published_item
-from yiwang.catalog.models import ItemVersion
+from yiwang.catalog.models import ItemVersion, Target
 from yiwang.conftest import ENTERPRISE_USCC
 from yiwang.core.identifiers import build_resident_id
 from yiwang.core.models import Notification
@@ -68,6 +69,7 @@ def rated_item(market_dept: Department, county: Region) -> ItemVersion:
         region=county,
         statutory_limit=20,
         promised_limit=10,
+        fields={"target": Target.INDIVIDUAL},
         effective_from=D(2024, 1, 1),
     )
 
@@ -608,3 +610,40 @@ def test_telling_the_overdue_does_not_grow_per_follow_up(
     one, six = go_overdue(1), go_overdue(6)
     assert one == six <= 14
     assert Notification.objects.filter(kind="rating.overdue").count() == 7 * 2
+
+
+# --------------------------------------------------------------------------- the demo
+
+
+def test_the_demo_ratings(
+    rated_item: ItemVersion,
+    citizen: Account,
+    crew: dict[str, AbstractBaseUser],
+    handler: Staff,
+    county_supervisor: Staff,
+) -> None:
+    from yiwang.demo.ratings import seed_ratings
+
+    now = timezone.now()
+    assert seed_ratings(now) == 4
+    assert seed_ratings(now) == 0  # idempotent
+    given = list(Rating.objects.order_by("rated_at").values_list("level", "is_poor"))
+    assert given == [
+        ("satisfied", False),
+        ("basically_satisfied", False),
+        ("dissatisfied", True),
+        ("dissatisfied", True),
+    ]
+    answered, overdue = RatingFollowUp.objects.order_by("opened_at")
+    assert answered.status == FollowUpStatus.ANSWERED and answered.answered_by == handler.user
+    assert answered.answered_at is not None and answered.answered_at.date() <= answered.due_date
+    assert overdue.status == FollowUpStatus.OPEN and overdue.due_date < timezone.localdate(now)
+    assert overdue.overdue_told_at == now
+    assert all(r.rated_at <= now for r in Rating.objects.all())
+
+
+def test_the_demo_needs_zhangsan(rated_item: ItemVersion, crew: dict[str, AbstractBaseUser]) -> None:
+    from yiwang.demo.ratings import seed_ratings
+
+    assert seed_ratings(timezone.now()) == 0
+    assert not Rating.objects.exists()
