@@ -220,7 +220,8 @@ class CompleteForm(forms.Form):
         min_value=0,
         max_digits=12,
         decimal_places=2,
-        initial=0,
+        required=False,
+        help_text=_("Leave empty to record the fees paid online (or none)."),
         error_messages={"invalid": _("Enter the fee in yuan, e.g. 0 or 120.50.")},
     )
     result_number = _text(_("Number of the document issued"), max_length=100)

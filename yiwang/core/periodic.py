@@ -30,4 +30,7 @@ PERIODIC_TASKS: list[PeriodicTask] = [
     PeriodicTask("yiwang.supervision.tasks.issue_notices", every_seconds=60),
     PeriodicTask("yiwang.hall.tasks.send_reminders", every_seconds=900),
     PeriodicTask("yiwang.licenses.tasks.expire_licenses", every_seconds=6 * 3600),
+    PeriodicTask("yiwang.portal.tasks.consultation_reminders", every_seconds=3600),
+    PeriodicTask("yiwang.payments.tasks.expire_overdue", every_seconds=3600),
+    PeriodicTask("yiwang.payments.tasks.reconcile", every_seconds=24 * 3600),
 ]

@@ -283,17 +283,6 @@ def _file(request: HttpRequest, account: Account, data: dict[str, Any]) -> Compl
     if department is not None and (data.get("staff") or "").strip():
         staff = _staff_named(department, data["staff"])
     content = data.get("content", "")
-    linked = case
-    if case is not None and case.applicant_user_id != request.user.pk:
-        # A case filed at a window under the account's ID number: the registration
-        # service links only cases filed through the account, so the number goes into
-        # the text, where the room reads it.
-        linked = None
-        if content.strip():
-            content = _("About case %(number)s: %(content)s") % {
-                "number": case.number,
-                "content": content.strip(),
-            }
     return service.complaint_register(
         user=request.user,
         channel=ComplaintChannel.PORTAL,
@@ -303,7 +292,7 @@ def _file(request: HttpRequest, account: Account, data: dict[str, Any]) -> Compl
         complainant_name=account.name,
         complainant_mobile=account.mobile,
         staff=staff,
-        case=linked,
+        case=case,
         request=data.get("request", ""),
     )
 

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_safe
 
 from yiwang.catalog import selectors
 from yiwang.catalog.models import OnlineDepth, Target
+from yiwang.portal import consultations
 from yiwang.portal.filters import (
     FeeListFilterSet,
     ItemFilterSet,
@@ -94,6 +95,7 @@ def item_guide(request: HttpRequest, code: str) -> HttpResponse:
         "fees": list(version.fees.all()),
         "steps": list(version.steps.all()),
         "faqs": list(version.faqs.all()),
+        "published_answers": list(consultations.published_answers(version.item)),
         "upcoming": selectors.upcoming_version(version=version, on=today),
         "today": today,
     }

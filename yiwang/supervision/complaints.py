@@ -771,6 +771,16 @@ def find_repeat(
     return first
 
 
+def _own_case(user: Any, case: Case) -> bool:
+    """A case the signed-in citizen may complain about: filed through their account, or
+    filed (at a window, say) under the ID number or USCC of a verified account they act for."""
+    if case.applicant_user_id is not None and case.applicant_user_id == getattr(user, "pk", None):
+        return True
+    from yiwang.portal.accounts import acting_accounts  # the portal builds on supervision
+
+    return any(account.id_number == case.applicant_id_number for account in acting_accounts(user))
+
+
 @transaction.atomic
 def complaint_register(
     *,
@@ -859,7 +869,7 @@ def complaint_register(
                 SupervisionErrorCode.BAD_INPUT,
                 "case",
             )
-        if online and (case.applicant_user_id is None or case.applicant_user_id != user.pk):  # type: ignore[union-attr]
+        if online and not _own_case(user, case):
             raise SupervisionError(
                 _("You can name only a case of your own."), SupervisionErrorCode.BAD_INPUT, "case"
             )
