@@ -110,8 +110,13 @@ def my_case_file(request: HttpRequest, number: str, pk: int) -> FileResponse:
     access_log.info(
         "case file %s of case %s read by its applicant, user %s", stored.pk, number, request.user.pk
     )
+    try:
+        handle = stored.file.open("rb")
+    except FileNotFoundError:
+        access_log.error("case file %s of case %s is missing from storage", stored.pk, number)
+        raise Http404(_("No such file in your case.")) from None
     response = FileResponse(
-        stored.file.open("rb"),
+        handle,
         content_type=stored.content_type,
         as_attachment="download" in request.GET,
         filename=stored.name,

@@ -246,6 +246,10 @@ def test_a_file_is_served_to_its_applicant_only_through_the_checked_view(
     assert f"/my/cases/{mine.number}/files/{my_file.pk}/" in page
     assert my_file.file.url not in page and "/media/" not in page
 
+    # A file gone from storage is not found, not a server error.
+    my_file.file.storage.delete(my_file.file.name)
+    assert client.get(f"/my/cases/{mine.number}/files/{my_file.pk}/").status_code == 404
+
 
 # --------------------------------------------------------------------------- the list
 
