@@ -379,18 +379,30 @@ def test_the_citizen_journey_from_registration_to_rating(
         assert order.total == Decimal("80.00")
         expect(desk.locator("#fee-orders")).to_contain_text(order.number)
 
+        # ---- the case cannot be completed while the fee is unpaid: the form says why
+        refused = desk.locator("#action-complete")
+        if refused.get_attribute("open") is None:
+            refused.locator("summary").click()
+        desk.fill("#id_complete-result_number", "TZ1304020000123")
+        refused.locator("button[type=submit]").click()
+        expect(desk.locator("#action-complete .notice--error")).to_contain_text(order.number)
+        _state_on_workbench(desk, CaseState.DECIDED)
+        screenshot(desk, "journey-19-staff-complete-refused-unpaid")
+        case.refresh_from_db()
+        assert case.state == CaseState.DECIDED
+
         # ---- the citizen pays through the sandbox cashier and sees the receipt
         page.goto(f"{url}/my/cases/{case.number}/")
         page.locator("#todo a.button").filter(has_text=zh("Pay the fee")).click()
         page.wait_for_url(f"**/pay/cases/{case.number}/")
         expect(page.locator(".pay-total")).to_have_text("¥80.00")
-        screenshot(page, "journey-19-fees")
+        screenshot(page, "journey-20-fees")
         page.locator(".pay-actions a.button--primary").click()
         page.wait_for_url(f"**/pay/orders/{order.number}/")
         page.locator("form.pay-form button[type=submit]").click()
         page.wait_for_url("**/pay/sandbox/cashier/**")
         expect(page.locator(".sandbox__amount")).to_have_text("¥80.00")
-        screenshot(page, "journey-20-sandbox-cashier")
+        screenshot(page, "journey-21-sandbox-cashier")
         no_sideways_scroll(page)
         page.locator(".sandbox__actions button[value=pay]").click()
         page.wait_for_url(f"**/pay/orders/{order.number}/returned/**")
@@ -402,7 +414,7 @@ def test_the_citizen_journey_from_registration_to_rating(
         page.wait_for_url(f"**/pay/orders/{order.number}/receipt/")
         phone.ok()
         expect(page.locator("body")).to_contain_text(order.receipt_number)
-        screenshot(page, "journey-21-payment-receipt")
+        screenshot(page, "journey-22-payment-receipt")
         no_sideways_scroll(page)
 
         # ---- now the case can be completed
@@ -410,7 +422,7 @@ def test_the_citizen_journey_from_registration_to_rating(
         act(desk, "complete", {"#id_complete-result_number": "TZ1304020000123"})
         _state_on_workbench(desk, CaseState.COMPLETED)
         staff.ok()
-        screenshot(desk, "journey-22-staff-completed")
+        screenshot(desk, "journey-23-staff-completed")
 
         # ---- the QR link opens the public progress page: the steps, no personal data
         scan = new_phone(browser)
@@ -424,7 +436,7 @@ def test_the_citizen_journey_from_registration_to_rating(
             assert APPLICANT not in public and APPLICANT[0] + "*" not in public
             assert APPLICANT_ID not in public and mask_resident_id(APPLICANT_ID) not in public
             assert APPLICANT_MOBILE not in public
-            screenshot(scan.page, "journey-23-public-progress")
+            screenshot(scan.page, "journey-24-public-progress")
             no_sideways_scroll(scan.page)
         finally:
             _close(scan)
@@ -437,14 +449,14 @@ def test_the_citizen_journey_from_registration_to_rating(
         level_text = first.locator("label").inner_text().strip()
         assert level_text == zh("Satisfied", "rating level") or level_text in ("满意", "Satisfied")
         first.locator("label").click()
-        screenshot(page, "journey-24-rate")
+        screenshot(page, "journey-25-rate")
         no_sideways_scroll(page)
         page.locator("form.rate-form button[type=submit]").click()
         page.wait_for_load_state()
         phone.ok()
         expect(page.locator("h1.page-title")).to_have_text(zh("Thank you for your rating"))
         expect(page.locator(".notice--success")).to_contain_text(level_text)
-        screenshot(page, "journey-25-rated")
+        screenshot(page, "journey-26-rated")
         case.refresh_from_db()
         assert case.state == CaseState.COMPLETED
         assert not missed, missed
@@ -544,7 +556,7 @@ def test_a_citizen_books_a_visit_and_the_window_confirms_it(
         # Tuesday 17 November, a plain working day
         page.locator("a.day[href*='day=2026-11-17']").click()
         page.wait_for_selector("input[name=slot]")
-        page.locator("label.slot", has_text="10:00").click()
+        page.locator("label.slot", has_text="10:00–10:30").click()
         page.fill("input[name=note]", "带身份证原件")
         screenshot(page, "journey-41-book-slot")
         no_sideways_scroll(page)
@@ -564,12 +576,17 @@ def test_a_citizen_books_a_visit_and_the_window_confirms_it(
 
         staff = staff_page(browser, live_server, window_op, "/work/appointments/")
         desk = staff.page
+        # the list starts with today's; the appointment is tomorrow
+        desk.select_option("form.hall-filters select[name=when]", "upcoming")
+        desk.locator("form.hall-filters button[type=submit]").click()
+        desk.wait_for_url("**when=upcoming**")
+        screenshot(desk, "journey-44-staff-appointments")
         desk.get_by_role("link", name=appointment.code).click()
         desk.wait_for_url(f"**/work/appointments/{appointment.code}/")
         desk.get_by_role("button", name=zh("Confirm", "appointment")).click()
         desk.wait_for_load_state()
         staff.ok()
-        screenshot(desk, "journey-44-staff-confirmed")
+        screenshot(desk, "journey-45-staff-confirmed")
         appointment.refresh_from_db()
         assert appointment.status == AppointmentStatus.CONFIRMED
 
@@ -577,7 +594,7 @@ def test_a_citizen_books_a_visit_and_the_window_confirms_it(
         expect(page.locator(".appt-list").first.locator(".appt-status")).to_have_text(
             label(AppointmentStatus.CONFIRMED)
         )
-        screenshot(page, "journey-45-my-appointments-confirmed")
+        screenshot(page, "journey-46-my-appointments-confirmed")
     finally:
         _close(phone, staff)
 
@@ -601,7 +618,12 @@ def _submitted_case(account: Account, version: ItemVersion) -> Case:
 
 
 def test_a_citizen_complains_about_their_case_after_an_empty_try(
-    browser: Any, live_server: Any, travel: None, certification: ItemVersion, citizen: Account
+    browser: Any,
+    live_server: Any,
+    travel: None,
+    certification: ItemVersion,
+    citizen: Account,
+    county_supervisor: Any,  # the county's supervision room, which receives efficiency complaints
 ) -> None:
     from playwright.sync_api import expect
 
@@ -634,7 +656,9 @@ def test_a_citizen_complains_about_their_case_after_an_empty_try(
         )
         page.fill("#id_request", "请核实并说明原因。")
         page.locator("form.complaint-form button[type=submit]").click()
-        page.wait_for_url("**/complaints/mine/*/?filed=1")
+        page.wait_for_load_state()
+        errors = page.locator(".field__error, #form-errors").all_inner_texts()
+        assert "filed=1" in page.url, f"the complaint was refused: {errors}"
         phone.ok()
         complaint = Complaint.objects.get()
         assert complaint.case_id == case.pk
