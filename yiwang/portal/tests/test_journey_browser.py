@@ -520,8 +520,11 @@ def test_an_anonymous_question_is_answered_and_published_to_the_guide(
         answered.locator("summary").click()
         expect(answered.locator(".prose")).to_contain_text("考试合格的不需要重新考试")
         assert "赵先生" not in text_of(page)
-        page.locator("#faq").scroll_into_view_if_needed()
         screenshot(page, "journey-34-guide-faq")
+        # from the page's table of contents to the FAQ: what the phone's screen shows
+        page.locator("nav.guide-toc a[href='#faq']").click()
+        page.wait_for_timeout(300)
+        screenshot(page, "journey-35-guide-faq-by-link", full_page=False)
         no_sideways_scroll(page)
     finally:
         _close(visitor, staff)
