@@ -20,6 +20,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from yiwang.catalog.models import FieldKind, ItemVersion, Necessity, OnlineDepth
+from yiwang.core import calendar
 from yiwang.demo.cases import demo_pdf
 from yiwang.portal import applications as apps
 from yiwang.portal.errors import PortalError
@@ -223,6 +224,11 @@ def _upload_required(draft: Draft, user: Any, account: Account, now: dt.datetime
         apps.draft_add_file(draft=draft, user=user, material_id=slot.material.pk, upload=upload)
 
 
+def _working_morning_before(now: dt.datetime) -> dt.datetime:
+    day = calendar.add_workdays(timezone.localdate(now), -1)
+    return dt.datetime.combine(day, dt.time(10, 30), tzinfo=timezone.get_current_timezone())
+
+
 def _has(account: Account, version: ItemVersion) -> bool:
     return Draft.objects.filter(account=account, item_id=version.item_id).exists()
 
@@ -235,9 +241,10 @@ def _submitted(account: Account, name: str, now: dt.datetime) -> int:
     draft = apps.draft_start(user=user, version=version)
     apps.draft_save_form(draft=draft, user=user, data=_answers(version, account))
     _upload_required(draft, user, account, now)
-    # Kept as a draft if the demo answers do not satisfy this item's form.
+    # Submitted on the last working day before today, like every demo event (in the past);
+    # kept as a draft if the demo answers do not satisfy this item's form.
     with contextlib.suppress(PortalError):
-        apps.draft_submit(draft=draft, user=user, at=now)
+        apps.draft_submit(draft=draft, user=user, at=_working_morning_before(now))
     return 1
 
 
