@@ -39,7 +39,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import BooleanField, Q, QuerySet, Value, When
 from django.db.models import Case as SqlCase
 from django.urls import reverse
@@ -368,11 +368,24 @@ def rate_case(
             RatingErrorCode.COMMENT_TOO_LONG,
             "comment",
         )
-    rating = Rating.objects.create(
-        case=locked,
+    try:
+        with transaction.atomic():  # a savepoint: a concurrent rating may win the race
+            rating = _create(locked, account, scale, chosen, text, at)
+    except IntegrityError:
+        raise PortalError(
+            _("You have already rated this case. Each case is rated once."), RatingErrorCode.ALREADY_RATED
+        ) from None
+    if chosen.poor:
+        _open_follow_up(rating, locked, at)
+    return rating
+
+
+def _create(case: Case, account: Account, scale: Scale, chosen: Level, text: str, at: dt.datetime) -> Rating:
+    return Rating.objects.create(
+        case=case,
         account=account,
-        department_id=locked.department_id,
-        region_id=locked.region_id,
+        department_id=case.department_id,
+        region_id=case.region_id,
         scale=scale.size,
         level=chosen.value,
         is_poor=chosen.poor,
@@ -380,9 +393,6 @@ def rate_case(
         comment=text,
         rated_at=at,
     )
-    if chosen.poor:
-        _open_follow_up(rating, locked, at)
-    return rating
 
 
 def _open_follow_up(rating: Rating, case: Case, at: dt.datetime) -> RatingFollowUp:

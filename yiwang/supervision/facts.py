@@ -4,8 +4,8 @@ item, window and staff member; kept as things happen and rebuildable from the le
 Three layers:
 
 1. **Attribution**, pure: one function per source turns a case event (with the case's
-   folded view after it), an alert, an irregularity finding or an efficiency complaint
-   into ``Increment`` rows. The incremental upkeep and the rebuild call the same
+   folded view after it), an alert, an irregularity finding, an efficiency complaint or
+   a rating into ``Increment`` rows. The incremental upkeep and the rebuild call the same
    functions, so they cannot disagree.
 2. **Writing**: ``apply_increments`` merges increments of the same key and adds them
    with one ``INSERT … ON CONFLICT … DO UPDATE`` per batch (SQLite ≥ 3.24, PostgreSQL),
@@ -14,7 +14,8 @@ Three layers:
    signal, so an event is counted once, when it is appended; ``case_rebuild`` re-projects
    a case without sending it and re-counts nothing), ``on_alerts``, ``on_findings``,
    ``on_complaint_registered`` and ``on_complaint_decided`` (called where those are
-   written); ``rebuild(start, end)`` deletes the facts of those days and recomputes them.
+   written), ``on_rating`` (when a portal rating is saved); ``rebuild(start, end)``
+   deletes the facts of those days and recomputes them.
 
 Attribution rules (the day is always the local date, Asia/Shanghai, of the moment named):
 
@@ -50,8 +51,14 @@ Attribution rules (the day is always the local date, Asia/Shanghai, of the momen
   department complained about, the staff member complained about (and their window) and
   the case's item if it names one; in ``complaints_substantiated`` on the day the
   handling was decided (``decided_at``) when it was found substantiated.
-- Ratings (``ratings``, ``ratings_satisfied``, ``ratings_poor``) stay 0: there are no
-  ratings yet; the portal's rating will add its own attribution here.
+- A rating (``yiwang.portal``'s ``Rating``) counts in ``ratings`` on the day it was given
+  (``rated_at``), for the case's department and item, and in ``ratings_satisfied`` or
+  ``ratings_poor`` as the scale in force then said (the rating stores both). It is
+  credited to the staff member who ended the service rated (the actor of the case's
+  ``complete`` event, or of its ``refuse`` event for a refusal; 0 if none was staff) and
+  their window, so the window and staff scores carry satisfaction too. A rating is never
+  changed or withdrawn: ``on_rating`` counts it once, when it is saved (the receiver of
+  ``post_save`` below, inside the rating's transaction).
 """
 
 from __future__ import annotations
@@ -64,6 +71,8 @@ from typing import Any, NamedTuple, Protocol
 
 from django.db import connection, transaction
 from django.db.models import Q
+from django.db.models.signals import post_save
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -71,6 +80,7 @@ from yiwang.cases.models import SUPERVISION_EVENTS, Case, CaseEvent, Channel, Ev
 from yiwang.cases.workflow import EMPTY, CaseView, Template, TransitionError, apply_event, deadlines
 from yiwang.catalog.models import ItemVersion
 from yiwang.org.models import Department, Staff
+from yiwang.portal.models.ratings import Rating
 from yiwang.supervision.models import FACT_MEASURES, Alert, Complaint, DailyFact, Irregularity, Level
 
 BATCH_ROWS = 500  # fact rows per INSERT
@@ -78,6 +88,8 @@ REBUILD_CASES = 500  # cases whose events are read and folded per query
 REBUILD_ROWS = 2000  # alerts, findings or complaints read per query
 
 LEVEL_MEASURE = {Level.WARNING: "warnings", Level.YELLOW: "yellow_cards", Level.RED: "red_cards"}
+# The case events that end the service a rating judges, and so name who is credited.
+SERVICE_END_EVENTS = (EventType.COMPLETE, EventType.REFUSE)
 
 
 class Increment(NamedTuple):
@@ -243,6 +255,29 @@ def complaint_decided_increments(
     ]
 
 
+def rating_increments(
+    rating: Rating, *, region_path: str, item_id: int, staff: StaffRef | None
+) -> list[Increment]:
+    """A rating, on the day it was given, for the case's department and item and the staff
+    member who ended the service (``staff``)."""
+    measures = {"ratings": 1}
+    if rating.is_satisfied:
+        measures["ratings_satisfied"] = 1
+    if rating.is_poor:
+        measures["ratings_poor"] = 1
+    return [
+        Increment(
+            _day(rating.rated_at),
+            rating.department_id,
+            region_path,
+            item_id,
+            staff.window_id if staff else 0,
+            staff.staff_id if staff else 0,
+            measures,
+        )
+    ]
+
+
 # --------------------------------------------------------------------------- writing
 
 
@@ -370,6 +405,22 @@ def _item_of_cases(case_ids: Iterable[int]) -> dict[int, int]:
     return dict(Case.objects.filter(pk__in=ids).values_list("pk", "item_id")) if ids else {}
 
 
+def _served_by(case_ids: Iterable[int]) -> dict[int, StaffRef]:
+    """Per case, the staff member (and their window now) who recorded the event that
+    ended its service; one query. Cases ended by no staff member are absent."""
+    ids = {c for c in case_ids if c}
+    if not ids:
+        return {}
+    return {
+        case_id: StaffRef(staff_id, window_id or 0)
+        for case_id, staff_id, window_id in CaseEvent.objects.filter(
+            case_id__in=ids, type__in=SERVICE_END_EVENTS, actor__staff__isnull=False
+        )
+        .order_by("case_id", "seq")
+        .values_list("case_id", "actor__staff__id", "actor__staff__window_id")
+    }
+
+
 # --------------------------------------------------------------------------- incremental upkeep
 
 
@@ -484,6 +535,26 @@ def on_complaint_reopened(complaint: Complaint) -> None:
     _drop_empty(taken_back)
 
 
+def on_rating(rating: Rating) -> None:
+    """Count a rating just given (inside its transaction)."""
+    path = _paths([rating.department_id]).get(rating.department_id, "")
+    case_field = Rating._meta.get_field("case")
+    if case_field.is_cached(rating):
+        item_id = rating.case.item_id
+    else:
+        item_id = _item_of_cases([rating.case_id]).get(rating.case_id, 0)
+    staff = _served_by([rating.case_id]).get(rating.case_id)
+    apply_increments(rating_increments(rating, region_path=path, item_id=item_id, staff=staff))
+
+
+@receiver(post_save, sender=Rating, dispatch_uid="supervision.facts.rating_saved")
+def _rating_saved(
+    sender: type[Rating], instance: Rating, created: bool, raw: bool = False, **kwargs: Any
+) -> None:
+    if created and not raw:
+        on_rating(instance)
+
+
 def _drop_empty(increments: Iterable[Increment]) -> None:
     """Remove the rows of these keys that a taking-back left at zero everywhere: the
     rebuild would not have written them."""
@@ -511,6 +582,7 @@ class RebuildReport:
     alerts: int = 0
     irregularities: int = 0
     complaints: int = 0
+    ratings: int = 0
     rows_deleted: int = 0
     rows: int = 0
     seconds: float = 0.0
@@ -638,7 +710,8 @@ def _case_increments(
 
 def rebuild(start: dt.date, end: dt.date) -> RebuildReport:
     """Delete the facts of the days ``start`` to ``end`` (inclusive) and recompute them
-    from the ledger, the alerts, the findings and the complaints, in one transaction."""
+    from the ledger, the alerts, the findings, the complaints and the ratings, in one
+    transaction."""
     check_period(start, end)
     started = time.perf_counter()
     report = RebuildReport(start=start, end=end)
@@ -708,6 +781,26 @@ def rebuild(start: dt.date, end: dt.date) -> RebuildReport:
                 counted += complaint_received_increments(c, **context)
                 counted += complaint_decided_increments(c, **context)
             apply_increments(keep(counted))
+
+        ratings = Rating.objects.filter(rated_at__gte=start_at, rated_at__lt=end_at).only(
+            "pk", "rated_at", "department_id", "case_id", "is_satisfied", "is_poor"
+        )
+        for chunk in _keyset(ratings, REBUILD_ROWS):
+            report.ratings += len(chunk)
+            items = _item_of_cases(r.case_id for r in chunk)
+            served = _served_by(r.case_id for r in chunk)
+            apply_increments(
+                keep(
+                    inc
+                    for r in chunk
+                    for inc in rating_increments(
+                        r,
+                        region_path=paths.get(r.department_id, ""),
+                        item_id=items.get(r.case_id, 0),
+                        staff=served.get(r.case_id),
+                    )
+                )
+            )
 
         report.rows = DailyFact.objects.filter(day__gte=start, day__lte=end).count()
     report.seconds = time.perf_counter() - started

@@ -9,13 +9,14 @@ inside a follow-up's five working days.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -647,3 +648,42 @@ def test_the_demo_needs_zhangsan(rated_item: ItemVersion, crew: dict[str, Abstra
 
     assert seed_ratings(timezone.now()) == 0
     assert not Rating.objects.exists()
+
+
+# --------------------------------------------------------------------------- a race (PostgreSQL)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL: SQLite serialises writers")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_ratings_of_one_case_at_once_make_one(
+    rated_item: ItemVersion,
+    citizen: Account,
+    crew: dict[str, AbstractBaseUser],
+    handler: Staff,
+    county_supervisor: Staff,
+) -> None:
+    case = completed_case(rated_item, citizen, crew)
+    barrier = threading.Barrier(2)
+    results: list[Any] = []
+    errors: list[BaseException] = []
+
+    def rate(level: str) -> None:
+        try:
+            barrier.wait()
+            results.append(ratings.rate_case(case=case, user=citizen.user, level=level))
+        except BaseException as exc:  # checked below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=rate, args=(level,)) for level in ("dissatisfied", "average")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert len(results) == 1 and len(errors) == 1
+    assert isinstance(errors[0], PortalError) and errors[0].error_code == E.ALREADY_RATED
+    assert Rating.objects.count() == 1
+    winner = Rating.objects.get()
+    assert RatingFollowUp.objects.count() == (1 if winner.is_poor else 0)
+    assert DailyFact.objects.aggregate(n=Sum("ratings"))["n"] == 1
