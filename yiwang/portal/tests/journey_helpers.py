@@ -73,13 +73,6 @@ def new_phone(browser: Any) -> Watched:
     return Watched(page)
 
 
-def new_desktop(browser: Any) -> Watched:
-    context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    return Watched(page)
-
-
 def portal_sign_in(watched: Watched, live_server: Any, username: str, next_path: str = "") -> None:
     """Sign in on the portal's sign-in page (portal:login) as a citizen would."""
     page = watched.page
