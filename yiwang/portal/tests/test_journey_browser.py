@@ -699,6 +699,10 @@ def test_a_malformed_id_number_is_refused_beside_the_field(
         error = page.locator("#field-id_number .field__error")
         expect(error).to_be_visible()
         expect(page.locator("#field-name .field__error")).to_have_count(0)
+        # the field is marked and names its error, so a screen reader reads it out
+        expect(page.locator("#id_id_number")).to_have_attribute("aria-invalid", "true")
+        describedby = page.locator("#id_id_number").get_attribute("aria-describedby") or ""
+        assert "id_id_number_error" in describedby.split(), f"aria-describedby={describedby!r}"
         # what was typed stays, so it can be corrected
         expect(page.locator("#id_id_number")).to_have_value(bad)
         screenshot(page, "journey-61-register-bad-id")
