@@ -26,9 +26,16 @@ from django.utils import timezone
 from yiwang.catalog import services as catalog_services
 from yiwang.catalog.factories import published_item
 from yiwang.catalog.models import CaseKind, CatalogEntry, Item
+from yiwang.demo import accounts as demo_accounts
+from yiwang.demo import applications as demo_applications
 from yiwang.demo import cases as demo_cases
 from yiwang.demo import complaints as demo_complaints
+from yiwang.demo import consultations as demo_consultations
 from yiwang.demo import data
+from yiwang.demo import hall as demo_hall
+from yiwang.demo import licenses as demo_licenses
+from yiwang.demo import payments as demo_payments
+from yiwang.demo import ratings as demo_ratings
 from yiwang.org.factories import DepartmentFactory, StaffFactory, UserFactory, center, grant, region, window
 from yiwang.org.models import Department, Region, Role
 from yiwang.supervision import services as supervision
@@ -100,7 +107,18 @@ def seed_demo(*, cases: int = demo_cases.DEMO_CASES) -> SeedResult:
             )
     codes = tuple(seeded[spec.name] for spec in data.ITEMS)
     _seed_rules(regions)
+    # License types first: licenses issued as the demo cases complete carry their codes.
+    demo_licenses.seed_license_types()
     case_result = demo_cases.seed_cases(count=cases) if cases > 0 else None
+    # The portal's demo citizens (张三, 丛台食品, 李四) and what they have done online.
+    now = timezone.now()
+    demo_accounts.seed_accounts(now)
+    demo_licenses.seed_licenses(now)
+    demo_applications.seed_applications(now)
+    demo_payments.seed_payments(now)
+    demo_ratings.seed_ratings(now)
+    demo_consultations.seed_consultations(now)
+    demo_hall.seed_hall(now)
     # The cards the demo cases have earned by now (the sweep raises each once; their
     # notices' PDFs are rendered in the background or when first downloaded).
     alerts = 0
@@ -310,6 +328,7 @@ def _seed_item(
         fees=spec.fees,
         steps=steps,
         faqs=spec.faqs,
+        form_fields=demo_applications.FORM_FIELDS.get(spec.name, ()),
         partners=list(Item.objects.filter(code__in=partners)),
     )
     return code

@@ -111,6 +111,12 @@ class Command(BaseCommand):
         )
         for line in login_table(result.logins):
             self.stdout.write(f"  {line}")
+        self.stdout.write(
+            _(
+                "Citizen logins on the public site (/account/login/, same password): zhangsan (张三, "
+                "verified individual), congtai (丛台食品, verified enterprise), lisi (李四, not yet verified)."
+            )
+        )
         if result.cases is not None:
             self.stdout.write(
                 _(
