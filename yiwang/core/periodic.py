@@ -33,4 +33,5 @@ PERIODIC_TASKS: list[PeriodicTask] = [
     PeriodicTask("yiwang.portal.tasks.consultation_reminders", every_seconds=3600),
     PeriodicTask("yiwang.payments.tasks.expire_overdue", every_seconds=3600),
     PeriodicTask("yiwang.payments.tasks.reconcile", every_seconds=24 * 3600),
+    PeriodicTask("yiwang.portal.rating_tasks.tell_overdue_followups", every_seconds=3600),
 ]

@@ -52,6 +52,7 @@ from yiwang.payments.models import FeeOrder, OrderStatus
 from yiwang.portal.accounts import acting_accounts
 from yiwang.portal.labels import days_phrase
 from yiwang.portal.models import Rating
+from yiwang.portal.ratings import RATEABLE_STATES
 
 # What "in progress" and "finished" mean to an applicant: a completed case (办结) is
 # finished even while its result waits to be collected.
@@ -69,7 +70,6 @@ FINISHED_STATES: tuple[str, ...] = (
     CaseState.WITHDRAWN,
     CaseState.TRANSFERRED,
 )
-RATEABLE_STATES = frozenset({CaseState.COMPLETED, CaseState.DELIVERED})
 PAUSED_STATES = frozenset({CaseState.SUPPLEMENT, CaseState.SUSPENDED})
 SHOW_ACTIVE = "active"
 SHOW_FINISHED = "finished"
