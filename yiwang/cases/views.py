@@ -279,11 +279,16 @@ def _case_context(
         )
         for name in names
     ]
+    case = detail.case
     timeline = [
-        (event, ROLE_LABELS.get(event.role, event.role), selectors.event_details(event, detail.template))
+        (
+            event,
+            selectors.event_actor(event, case),
+            ROLE_LABELS.get(event.role, event.role),
+            selectors.event_details(event, detail.template),
+        )
         for event in detail.events
     ]
-    case = detail.case
     return {
         **_base_context(request, "case"),
         "detail": detail,
@@ -292,6 +297,7 @@ def _case_context(
         "timeline": timeline,
         "action_forms": action_forms,
         "document_kinds": [(k, documents.DocumentKind(k).label) for k in detail.documents],
+        "answers": selectors.form_answers(case),
         "masked_mobile": mask_mobile(case.applicant_mobile) if case.applicant_mobile else "",
     }
 
