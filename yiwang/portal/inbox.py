@@ -208,4 +208,4 @@ def tell_applicant(
     message = message_for(case, event, template)
     if message is not None:
         notify.send([message])
-        logger.info("inbox: told the applicant of case %s about event %s", case.number, event.seq)
+        logger.debug("inbox: told the applicant of case %s about event %s", case.number, event.seq)
