@@ -263,7 +263,7 @@ def test_the_page_takes_the_same_queries_whatever_the_number_of_fields_and_licen
     assert _page_queries(window_user, small) <= _page_queries(window_user, big)
     client = as_user(window_user)
     client.get(f"/work/cases/{big.number}/")
-    with django_assert_max_num_queries(45):
+    with django_assert_max_num_queries(24):
         html = client.get(f"/work/cases/{big.number}/").content.decode()
     assert all(lic.identifier in html for lic in licenses)
 
