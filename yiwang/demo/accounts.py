@@ -30,7 +30,7 @@ WANGWU_ID = build_resident_id("130403", dt.date(1975, 8, 20), 57)  # 丛台区
 CONGTAI_USCC = build_uscc("9", "1", "130403", "MA0A1B2C3")
 
 
-def _window_operator() -> AbstractBaseUser | None:
+def window_operator() -> AbstractBaseUser | None:
     """The demo's window operator (``window``), else any window operator."""
     users = get_user_model().objects.filter(
         staff__is_active=True,
@@ -48,7 +48,7 @@ def seed_accounts(now: dt.datetime | None = None) -> int:
         .objects.filter(username__in=("zhangsan", "congtai", "lisi"))
         .values_list("username", flat=True)
     )
-    operator = _window_operator()
+    operator = window_operator()
     created = 0
     registered = now - dt.timedelta(days=30)
     verified = now - dt.timedelta(days=29)

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from yiwang.catalog.models import FieldKind, ItemVersion, Necessity, OnlineDepth
 from yiwang.core import calendar
-from yiwang.demo.cases import demo_pdf
+from yiwang.demo.cases import demo_pdf, recorded_live
 from yiwang.portal import applications as apps
 from yiwang.portal.errors import PortalError
 from yiwang.portal.models import Account, Draft
@@ -243,8 +243,9 @@ def _submitted(account: Account, name: str, now: dt.datetime) -> int:
     _upload_required(draft, user, account, now)
     # Submitted on the last working day before today, like every demo event (in the past);
     # kept as a draft if the demo answers do not satisfy this item's form.
-    with contextlib.suppress(PortalError):
-        apps.draft_submit(draft=draft, user=user, at=_working_morning_before(now))
+    submitted = _working_morning_before(now)
+    with contextlib.suppress(PortalError), recorded_live(submitted):
+        apps.draft_submit(draft=draft, user=user, at=submitted)
     return 1
 
 

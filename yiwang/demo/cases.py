@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import random
+import re
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -33,7 +34,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from yiwang.cases import services
@@ -908,16 +909,38 @@ def _roles(template: Template) -> set[str]:
     return roles
 
 
+# The key of a generated demo case as ``case_file`` stores it (``<user pk>:<key>``): the
+# ordinary ``yiwang-demo-0001`` and the joint ``yiwang-demo-p01``, not the keys of the
+# portal demo's online cases (``yiwang-demo-pay-1``, ``yiwang-demo-rate-1``).
+GENERATED_KEY = re.compile(rf"^{KEY_PREFIX}p?[0-9]+$")
+_STORED_GENERATED_KEY = rf":{KEY_PREFIX}p?[0-9]+$"
+
+
+def is_generated_key(key: str) -> bool:
+    """Whether ``key`` (as passed to ``case_file``) is that of a generated demo case."""
+    return bool(GENERATED_KEY.match(key))
+
+
+def generated_leads() -> QuerySet[Case]:
+    """The generated demo cases filed under a key of their own (ordinary ones and the lead
+    cases of joint approvals)."""
+    return Case.objects.filter(idempotency_key__regex=_STORED_GENERATED_KEY)
+
+
+def generated_cases() -> QuerySet[Case]:
+    """Every generated demo case: those with a key and the branches of joint ones."""
+    leads = generated_leads()
+    return Case.objects.filter(Q(pk__in=leads.values("pk")) | Q(parent__in=leads.values("pk")))
+
+
 def existing_demo_cases() -> int:
-    """Demo cases already filed: those with a demo key and the branches of joint ones."""
-    demo = Q(idempotency_key__contains=f":{KEY_PREFIX}")
-    return Case.objects.filter(demo | Q(parent__in=Case.objects.filter(demo))).count()
+    """Generated demo cases already filed (the portal demo's online cases not counted)."""
+    return generated_cases().count()
 
 
 def existing_demo_keys() -> set[str]:
-    keys = Case.objects.filter(idempotency_key__contains=f":{KEY_PREFIX}").values_list(
-        "idempotency_key", flat=True
-    )
+    """The keys of the generated demo cases already filed."""
+    keys = generated_leads().values_list("idempotency_key", flat=True)
     return {key.split(":", 1)[1] for key in keys if key}
 
 

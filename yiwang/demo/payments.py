@@ -26,6 +26,8 @@ from yiwang.cases import services as cases
 from yiwang.cases.models import Case, CaseState, Channel, Decision
 from yiwang.cases.workflow import Template
 from yiwang.catalog.models import ItemVersion
+from yiwang.core import calendar
+from yiwang.demo.cases import recorded_live
 from yiwang.org.models import Role, RoleAssignment
 from yiwang.org.permissions import can_act
 from yiwang.payments import services
@@ -88,7 +90,8 @@ def _decide(case: Case, start: dt.datetime) -> bool:
     if acceptor is None:
         return False
     moment += dt.timedelta(minutes=20)
-    cases.case_accept(case=case, user=acceptor, at=moment)
+    with recorded_live(moment):
+        cases.case_accept(case=case, user=acceptor, at=moment)
     while True:
         case.refresh_from_db()
         if case.state != CaseState.IN_PROGRESS:
@@ -99,23 +102,32 @@ def _decide(case: Case, start: dt.datetime) -> bool:
         if user is None:
             return False
         moment += dt.timedelta(minutes=25)
-        if last:
-            cases.case_decide(case=case, user=user, decision=Decision.APPROVED, at=moment)
-        else:
-            cases.case_pass_step(case=case, user=user, opinion="材料齐全，符合规定。", at=moment)
+        with recorded_live(moment):
+            if last:
+                cases.case_decide(case=case, user=user, decision=Decision.APPROVED, at=moment)
+            else:
+                cases.case_pass_step(case=case, user=user, opinion="材料齐全，符合规定。", at=moment)
 
 
-def _pay_in_sandbox(order: Any, payer: Any, now: dt.datetime) -> bool:
+def _pay_in_sandbox(order: Any, payer: Any, moment: dt.datetime) -> bool:
     gateway = configured_gateway()
     if not isinstance(gateway, SandboxGateway):
         return False
-    cashier = services.payment_start(order=order, user=payer, at=now)
-    fields = gateway.check_request(dict(parse_qsl(urlsplit(cashier).query)), now)
-    if fields is None:
-        return False
-    gateway.pay(fields, now)  # the payer presses "pay": the notification goes to the callback
+    with recorded_live(moment):
+        cashier = services.payment_start(order=order, user=payer, at=moment)
+        fields = gateway.check_request(dict(parse_qsl(urlsplit(cashier).query)), moment)
+        if fields is None:
+            return False
+        gateway.pay(fields, moment)  # the payer presses "pay": the notification goes to the callback
     order.refresh_from_db()
     return bool(order.is_paid)
+
+
+def _morning_before(now: dt.datetime) -> dt.datetime:
+    """9 o'clock on the last working day before today: the day these cases were handled,
+    like every demo event (in the past, in office hours)."""
+    day = calendar.add_workdays(timezone.localdate(now), -1)
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(9, 0)))
 
 
 def _run(script: Script, now: dt.datetime) -> bool:
@@ -123,36 +135,40 @@ def _run(script: Script, now: dt.datetime) -> bool:
     version = _version(script.item_name, timezone.localdate(now))
     if account is None or version is None:
         return False
-    start = now - dt.timedelta(hours=4)
-    case = cases.case_file(
-        version=version,
-        channel=Channel.ONLINE,
-        applicant_kind=account.kind,
-        applicant_name=account.name,
-        applicant_id_number=account.id_number,
-        applicant_mobile=account.mobile,
-        user=account.user,
-        applicant_user=account.user,
-        idempotency_key=KEY_PREFIX + script.key,
-        at=start,
-    )
+    start = _morning_before(now)
+    with recorded_live(start):
+        case = cases.case_file(
+            version=version,
+            channel=Channel.ONLINE,
+            applicant_kind=account.kind,
+            applicant_name=account.name,
+            applicant_id_number=account.id_number,
+            applicant_mobile=account.mobile,
+            user=account.user,
+            applicant_user=account.user,
+            idempotency_key=KEY_PREFIX + script.key,
+            at=start,
+        )
     if case.events.count() > 1 or not _decide(case, start):
         return False
     fees = [fee for fee in version.fees.all() if not script.fee_name or fee.name == script.fee_name]
     issuer = _staff(case, Template.from_version(version).decide_role, set())
-    order = services.order_issue(
-        case=case,
-        user=issuer,
-        lines=[services.LineInput(fee=fee.pk) for fee in fees],
-        at=now - dt.timedelta(hours=1),
-    )
-    if script.pay and _pay_in_sandbox(order, account.user, now) and script.complete:
-        completer = _staff(case, Template.from_version(version).complete_role, set())
-        cases.case_complete(
-            case=case,
-            user=completer,
-            result_number=f"冀{timezone.localdate(now):%Y}不动产权第0000{script.key}号",
+    issued = start + dt.timedelta(hours=2)
+    with recorded_live(issued):
+        order = services.order_issue(
+            case=case, user=issuer, lines=[services.LineInput(fee=fee.pk) for fee in fees], at=issued
         )
+    paid = start + dt.timedelta(hours=5)  # paid online in the afternoon
+    if script.pay and _pay_in_sandbox(order, account.user, paid) and script.complete:
+        completer = _staff(case, Template.from_version(version).complete_role, set())
+        completed = paid + dt.timedelta(hours=1)
+        with recorded_live(completed):
+            cases.case_complete(
+                case=case,
+                user=completer,
+                result_number=f"冀{timezone.localdate(completed):%Y}不动产权第0000{script.key}号",
+                at=completed,
+            )
     return True
 
 

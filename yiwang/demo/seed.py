@@ -43,7 +43,16 @@ from yiwang.supervision.models import RuleAssignment, RuleSet
 from yiwang.supervision.presets import THREE_STAGE
 
 # The apps whose rows the demo creates, with the user model: what ``row_counts`` counts.
-SEEDED_APPS: tuple[str, ...] = ("org", "catalog", "cases", "supervision")
+SEEDED_APPS: tuple[str, ...] = (
+    "org",
+    "catalog",
+    "cases",
+    "supervision",
+    "portal",
+    "payments",
+    "licenses",
+    "hall",
+)
 
 
 @dataclass(frozen=True)
@@ -61,6 +70,7 @@ class SeedResult:
     item_codes: tuple[str, ...]
     cases: demo_cases.CaseSeedResult | None = None
     alerts: int = 0
+    ratings: int = 0  # demo cases rated by their applicants in this run
 
 
 @dataclass(frozen=True)
@@ -117,6 +127,8 @@ def seed_demo(*, cases: int = demo_cases.DEMO_CASES) -> SeedResult:
     demo_applications.seed_applications(now)
     demo_payments.seed_payments(now)
     demo_ratings.seed_ratings(now)
+    # The applicants of many of the generated cases rate them: satisfaction across the city.
+    rated = demo_ratings.seed_case_ratings(now) if cases > 0 else 0
     demo_consultations.seed_consultations(now)
     demo_hall.seed_hall(now)
     # The cards the demo cases have earned by now (the sweep raises each once; their
@@ -129,7 +141,7 @@ def seed_demo(*, cases: int = demo_cases.DEMO_CASES) -> SeedResult:
         demo_complaints.seed_complaints(now=now)
         alerts = supervision.backfill(start=now - dt.timedelta(days=120), end=now)
         alerts += supervision.sweep(now).alerts
-    return SeedResult(logins=logins, item_codes=codes, cases=case_result, alerts=alerts)
+    return SeedResult(logins=logins, item_codes=codes, cases=case_result, alerts=alerts, ratings=rated)
 
 
 def _seed_rules(regions: dict[str, Region]) -> None:

@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import random
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from io import StringIO
@@ -15,29 +16,84 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import transaction
-from django.db.models import Count, Max, Min
+from django.db.models import Count, Max, Min, Model, QuerySet
 from django.forms.models import model_to_dict
 from django.test import override_settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yiwang.cases.models import Case, CaseEvent, CaseFile, CaseState, Decision, EventType, SuspensionKind
+from yiwang.cases.models import (
+    ApplicantKind,
+    Case,
+    CaseEvent,
+    CaseFile,
+    CaseState,
+    Channel,
+    Decision,
+    EventType,
+    SuspensionKind,
+)
 from yiwang.cases.uploads import inspect_upload
 from yiwang.core.identifiers import is_valid_resident_id, is_valid_uscc
 from yiwang.demo import cases as demo
+from yiwang.demo import ratings as demo_ratings
 from yiwang.demo.data import ACCOUNTS
-from yiwang.org.models import Department, Staff
+from yiwang.hall.models import Appointment
+from yiwang.licenses.models import License
+from yiwang.org.models import Department, Region, Role, Staff
+from yiwang.payments.models import FeeOrder
+from yiwang.portal import ratings
+from yiwang.portal.accounts import can_verify
+from yiwang.portal.factories import DEMO_PASSWORD
+from yiwang.portal.models import (
+    Account,
+    AccountEvent,
+    Consultation,
+    Draft,
+    FollowUpStatus,
+    Rating,
+    RatingFollowUp,
+    RatingLevel,
+)
+from yiwang.supervision import scoring
+from yiwang.supervision.public_views import board, last_complete_month
+
+# The portal's demo citizens (``yiwang.demo.accounts``).
+PORTAL_CITIZENS = ("zhangsan", "congtai", "lisi")
+
+
+# What the demo creates, counted after each run of ``seed_demo``: its cases and their
+# events, and what the portal's demo adds (accounts, ratings, fee orders, licences,
+# consultations, appointments, drafts).
+COUNTED: tuple[type[Model], ...] = (
+    Case,
+    CaseEvent,
+    CaseFile,
+    get_user_model(),
+    Account,
+    AccountEvent,
+    Rating,
+    RatingFollowUp,
+    FeeOrder,
+    License,
+    Consultation,
+    Appointment,
+    Draft,
+)
+
+
+def counts() -> dict[str, int]:
+    return {model._meta.label: model._default_manager.count() for model in COUNTED}
 
 
 @dataclass(frozen=True)
 class Seeded:
-    cases_after_first: int
-    events_after_first: int
-    cases_after_second: int
-    events_after_second: int
+    after_first: dict[str, int]
+    after_second: dict[str, int]
     first_output: str
     second_output: str
 
@@ -57,15 +113,9 @@ def seeded(
     ):
         first, second = StringIO(), StringIO()
         call_command("seed_demo", stdout=first)
-        after_first = (Case.objects.count(), CaseEvent.objects.count())
+        after_first = counts()
         call_command("seed_demo", stdout=second)
-        yield Seeded(
-            *after_first,
-            Case.objects.count(),
-            CaseEvent.objects.count(),
-            first.getvalue(),
-            second.getvalue(),
-        )
+        yield Seeded(after_first, counts(), first.getvalue(), second.getvalue())
         transaction.set_rollback(True)
 
 
@@ -76,6 +126,16 @@ def demo_cases(seeded: Seeded, db: None) -> Seeded:
 
 def local_date(moment: dt.datetime) -> dt.date:
     return timezone.localdate(moment)
+
+
+def generated() -> QuerySet[Case]:
+    """The generated demo cases (``yiwang.demo.cases``), not the portal demo's online ones."""
+    return demo.generated_cases()
+
+
+def portal_cases() -> QuerySet[Case]:
+    """The online cases the portal's demo files for its citizen accounts."""
+    return Case.objects.exclude(pk__in=demo.generated_cases().values("pk"))
 
 
 def completed_late(case: Case) -> bool:
@@ -89,15 +149,33 @@ def completed_late(case: Case) -> bool:
 # -- idempotency -------------------------------------------------------------
 
 
-def test_given_the_demo_seeded_when_seeded_again_then_no_case_or_event_is_added(demo_cases: Seeded) -> None:
-    assert Case.objects.filter(parent__isnull=True).count() >= demo.DEMO_CASES
-    assert demo_cases.cases_after_second == demo_cases.cases_after_first
-    assert demo_cases.events_after_second == demo_cases.events_after_first
+def test_given_the_demo_seeded_when_seeded_again_then_nothing_is_added(demo_cases: Seeded) -> None:
+    assert demo.generated_leads().count() == demo.DEMO_CASES + demo.DEMO_CASES // demo.PARALLEL_EVERY
+    # the portal's demo made something of every kind the second run must not repeat
+    assert all(demo_cases.after_first.values()), demo_cases.after_first
+    assert portal_cases().exists()
+    assert Rating.objects.filter(account__user__username__startswith=demo_ratings.CITIZEN_PREFIX).exists()
+
+    assert demo_cases.after_second == demo_cases.after_first
     assert _("The demo data was already loaded; nothing was added.") in demo_cases.second_output
+
+
+def test_the_second_run_counts_the_generated_cases_already_there_not_the_portal_ones(
+    demo_cases: Seeded,
+) -> None:
+    existing = generated().count()
+    assert existing == demo.existing_demo_cases()
+    assert existing + portal_cases().count() == Case.objects.count()
+
     assert (
-        _("The %(n)d demo cases were already there; none was added.") % {"n": demo_cases.cases_after_first}
+        _("The %(n)d demo cases were already there; none was added.") % {"n": existing}
         in demo_cases.second_output
     )
+    filed = _(
+        "%(n)d demo cases filed and handled through the case services in %(seconds).1f s "
+        "(%(events)d ledger events, %(files)d files): %(states)s."
+    )
+    assert filed.split("%(seconds)")[0] % {"n": existing} in demo_cases.first_output  # all by the first run
 
 
 def test_every_demo_case_but_a_branch_is_keyed_by_its_own_idempotency_key(demo_cases: Seeded) -> None:
@@ -106,6 +184,11 @@ def test_every_demo_case_but_a_branch_is_keyed_by_its_own_idempotency_key(demo_c
     assert ordinary <= keys
     assert keys - ordinary == {demo.parallel_key(i) for i in range(len(keys - ordinary))}
     assert not Case.objects.filter(idempotency_key__isnull=True, parent__isnull=True).exists()
+    # the portal demo's online cases have keys of their own, not counted as generated ones
+    portal_keys = {key.split(":", 1)[1] for key in portal_cases().values_list("idempotency_key", flat=True)}
+    assert {"yiwang-demo-pay-1", "yiwang-demo-rate-1"} <= portal_keys
+    assert not portal_keys & keys
+    assert not any(demo.is_generated_key(key) for key in portal_keys)
 
 
 def test_given_more_cases_asked_for_when_seeding_then_only_the_missing_ones_are_filed(
@@ -113,10 +196,10 @@ def test_given_more_cases_asked_for_when_seeding_then_only_the_missing_ones_are_
 ) -> None:
     settings.MEDIA_ROOT = str(tmp_path)
     with transaction.atomic():
-        before = Case.objects.count()
+        before, portal = demo.existing_demo_cases(), portal_cases().count()
         result = demo.seed_cases(count=demo.DEMO_CASES + 3)
         assert (result.created, result.existing) == (3, before)
-        assert Case.objects.count() == before + 3
+        assert (demo.existing_demo_cases(), portal_cases().count()) == (before + 3, portal)
         assert demo.demo_key(demo.DEMO_CASES + 2) in demo.existing_demo_keys()
         transaction.set_rollback(True)
 
@@ -135,8 +218,7 @@ def test_the_cases_are_what_the_seed_says_they_are(demo_cases: Seeded) -> None:
     """Recomputing a case's random choices from the seed gives the stored item and applicant."""
     today = timezone.localdate()
     desks = demo._desks(today)
-    keyed = Case.objects.exclude(idempotency_key=None)
-    by_key = {(c.idempotency_key or "").split(":", 1)[1]: c for c in keyed}
+    by_key = {(c.idempotency_key or "").split(":", 1)[1]: c for c in demo.generated_leads()}
     for index in range(0, demo.DEMO_CASES, 7):
         rng = random.Random(f"{demo.SEED}:{index}")
         desk, version, _plan = demo._choose(rng, desks, index)
@@ -172,6 +254,8 @@ def test_rebuilding_the_projection_leaves_every_case_unchanged(demo_cases: Seede
 
 
 def test_events_are_in_order_and_all_in_the_past(demo_cases: Seeded) -> None:
+    """Every case's events, the portal's online cases' too, follow one another and all
+    happened before today."""
     today = timezone.localdate()
     last_seen: dict[int, tuple[int, dt.datetime]] = {}
     for case_id, seq, occurred_at in CaseEvent.objects.order_by("case_id", "seq").values_list(
@@ -181,15 +265,18 @@ def test_events_are_in_order_and_all_in_the_past(demo_cases: Seeded) -> None:
         if previous is not None:
             assert seq == previous[0] + 1
             assert occurred_at >= previous[1], case_id
+        else:
+            assert seq == 1
         last_seen[case_id] = (seq, occurred_at)
         assert local_date(occurred_at) < today
-    span = Case.objects.aggregate(first=Min("submitted_at"), last=Max("submitted_at"))
+    assert set(last_seen) == set(Case.objects.values_list("pk", flat=True))  # every case has its events
+    span = generated().aggregate(first=Min("submitted_at"), last=Max("submitted_at"))
     assert local_date(span["first"]) >= today - dt.timedelta(days=220)
     assert (span["last"] - span["first"]).days >= 90  # spread over months, not bunched
 
 
 def test_back_office_events_are_recorded_by_the_case_department_own_staff(demo_cases: Seeded) -> None:
-    events = CaseEvent.objects.select_related("case")
+    events = CaseEvent.objects.filter(case__in=generated()).select_related("case")
     roles = set(events.values_list("role", flat=True))
     assert {"window_operator", "handler", "reviewer", "approver"} <= roles
     assert roles - {"window_operator", "handler", "reviewer", "approver"} <= {"parallel"}
@@ -205,25 +292,27 @@ def test_back_office_events_are_recorded_by_the_case_department_own_staff(demo_c
 
 
 def test_every_state_is_present(demo_cases: Seeded) -> None:
-    states = dict(Case.objects.values_list("state").annotate(n=Count("pk")))
+    states = dict(generated().values_list("state").annotate(n=Count("pk")))
     assert set(states) == set(CaseState.values)
     assert states[CaseState.DELIVERED] > demo.DEMO_CASES / 4  # most cases are done
 
 
 def test_open_cases_stand_at_various_steps(demo_cases: Seeded) -> None:
-    steps = set(Case.objects.filter(state=CaseState.IN_PROGRESS).values_list("step_index", flat=True))
+    steps = set(generated().filter(state=CaseState.IN_PROGRESS).values_list("step_index", flat=True))
     assert {0, 1, 2} <= steps
 
 
 def test_some_cases_were_completed_late_and_some_open_ones_are_overdue(demo_cases: Seeded) -> None:
     today = timezone.localdate()
-    done = Case.objects.filter(completed_at__isnull=False)
+    done = generated().filter(completed_at__isnull=False)
     assert sum(completed_late(c) for c in done) >= 3
     assert sum(not completed_late(c) for c in done) > done.count() / 2
-    assert Case.objects.filter(
-        state__in=[CaseState.IN_PROGRESS, CaseState.SUSPENDED], due_date__lt=today
-    ).exists()
-    assert Case.objects.filter(state=CaseState.SUBMITTED, acceptance_due__lt=today).exists()
+    assert (
+        generated()
+        .filter(state__in=[CaseState.IN_PROGRESS, CaseState.SUSPENDED], due_date__lt=today)
+        .exists()
+    )
+    assert generated().filter(state=CaseState.SUBMITTED, acceptance_due__lt=today).exists()
 
 
 def test_some_cases_were_extended_within_the_cap(demo_cases: Seeded) -> None:
@@ -289,11 +378,11 @@ def test_a_case_returned_to_an_earlier_step_went_on_to_a_decision(demo_cases: Se
 
 
 def test_cases_spread_over_many_departments_and_both_levels(demo_cases: Seeded) -> None:
-    departments = Case.objects.filter(parent__isnull=True).values("department").distinct().count()
+    departments = generated().filter(parent__isnull=True).values("department").distinct().count()
     assert departments == len(demo.TEAMS)
-    regions = set(Case.objects.values_list("region__code", flat=True))
+    regions = set(generated().values_list("region__code", flat=True))
     assert {"130400", "130402", "130403", "130404"} <= regions
-    channels = set(Case.objects.values_list("channel", flat=True))
+    channels = set(generated().values_list("channel", flat=True))
     assert channels == {"1", "2", "3"}
 
 
@@ -302,7 +391,7 @@ def test_cases_spread_over_many_departments_and_both_levels(demo_cases: Seeded) 
 
 def test_applicants_have_valid_identifiers_chinese_names_and_mobiles(demo_cases: Seeded) -> None:
     kinds = set()
-    for case in Case.objects.all():
+    for case in generated():
         kinds.add(case.applicant_kind)
         if case.applicant_kind == "individual":
             assert is_valid_resident_id(case.applicant_id_number)
@@ -314,9 +403,136 @@ def test_applicants_have_valid_identifiers_chinese_names_and_mobiles(demo_cases:
     assert kinds == {"individual", "enterprise"}
 
 
+def test_the_portal_demo_files_online_cases_for_its_citizen_accounts(demo_cases: Seeded) -> None:
+    accounts = {a.user_id: a for a in Account.objects.filter(user__username__in=PORTAL_CITIZENS)}
+    online = list(portal_cases().select_related("applicant_user"))
+    assert len(online) >= 8  # 3 with fee orders, 4 rated, 1 submitted from a draft
+    assert {case.applicant_user.username for case in online} == {"zhangsan", "congtai"}
+    for case in online:
+        assert case.channel == Channel.ONLINE
+        assert case.parent_id is None
+        account = accounts[case.applicant_user_id]
+        assert account.is_verified
+        assert (case.applicant_kind, case.applicant_name, case.applicant_id_number) == (
+            account.kind,
+            account.name,
+            account.id_number,
+        )
+        first = case.events.order_by("seq").first()
+        assert (first.type, first.role, first.actor_id) == (
+            EventType.APPLY,
+            "applicant",
+            case.applicant_user_id,
+        )
+        # after the application, only the case department's staff (or a window) act
+        for event in case.events.filter(seq__gt=1):
+            assert event.role in Role.values
+            assert event.role == Role.WINDOW_OPERATOR or event.department_id == case.department_id
+
+
+def test_the_online_cases_were_recorded_live_so_supervision_flags_none_as_backfilled(
+    demo_cases: Seeded,
+) -> None:
+    from yiwang.supervision.models import Irregularity
+
+    assert not Irregularity.objects.filter(code="backfilled").exists()
+
+
+# -- ratings of the generated cases ------------------------------------------
+
+
+def test_about_half_the_rateable_generated_cases_are_rated_by_their_applicants_as_the_seed_says(
+    demo_cases: Seeded,
+) -> None:
+    now = timezone.now()
+    rateable = list(generated().filter(parent__isnull=True, state__in=ratings.RATEABLE_STATES))
+    rated = {r.case_id: r for r in Rating.objects.filter(case__in=generated()).select_related("account")}
+    assert 0.35 * len(rateable) <= len(rated) <= 0.65 * len(rateable)
+    assert not Rating.objects.filter(case__parent__isnull=False).exists()  # branches are not services
+    for case in rateable:
+        plan = demo_ratings.plan_rating(case, now)
+        rating = rated.get(case.pk)
+        assert (plan is None) == (rating is None), case.number
+        if rating is not None and plan is not None:
+            assert (rating.level, rating.comment, rating.account.user.username) == (
+                plan.level,
+                plan.comment,
+                plan.username,
+            )
+    levels = Counter(r.level for r in rated.values())
+    assert set(levels) == {lv for lv, _weight in demo_ratings.LEVEL_WEIGHTS}
+    assert levels[RatingLevel.SATISFIED] > len(rated) / 2
+    assert (
+        levels[RatingLevel.SATISFIED] > levels[RatingLevel.BASICALLY_SATISFIED] > levels[RatingLevel.AVERAGE]
+    )
+    assert len({r.department_id for r in rated.values()}) >= len(demo.TEAMS) // 2
+
+
+def test_each_rating_comes_from_the_applicants_verified_account_shortly_after_the_service_ended(
+    demo_cases: Seeded,
+) -> None:
+    now = timezone.now()
+    rated = Rating.objects.filter(case__in=generated()).select_related(
+        "case", "account__user", "account__verified_by"
+    )
+    usernames = set()
+    for rating in rated:
+        case, account = rating.case, rating.account
+        assert case.applicant_user_id is None  # filed at a window: rated through the account holding the ID
+        assert (account.kind, account.name, account.id_number, account.mobile) == (
+            case.applicant_kind,
+            case.applicant_name,
+            case.applicant_id_number,
+            case.applicant_mobile,
+        )
+        assert account.user.username.startswith(demo_ratings.CITIZEN_PREFIX)
+        usernames.add(account.user.username)
+        assert account.is_verified and account.verified_at <= rating.rated_at
+        assert can_verify(account.verified_by)  # verified on site by a window operator
+        if account.kind == ApplicantKind.ENTERPRISE:
+            assert account.legal_rep_name and is_valid_resident_id(account.legal_rep_id_number)
+        ended = case.completed_at or case.closed_at
+        assert ended <= rating.rated_at <= ended + dt.timedelta(hours=36, minutes=1)
+        assert rating.rated_at < now
+        assert rating.department_id == case.department_id and rating.region_id == case.region_id
+    assert len(usernames) == rated.count()  # one applicant, one account
+    user = get_user_model().objects.get(username=min(usernames))
+    assert user.check_password(DEMO_PASSWORD)
+    assert AccountEvent.objects.filter(account__user=user).count() == 2  # registered, verified
+
+
+def test_most_poor_ratings_were_answered_in_time_by_the_department_and_one_or_two_are_overdue(
+    demo_cases: Seeded,
+) -> None:
+    today = timezone.localdate()
+    follow_ups = list(
+        RatingFollowUp.objects.filter(rating__case__in=generated()).select_related("rating", "answered_by")
+    )
+    assert all(f.rating.is_poor and f.department_id == f.rating.department_id for f in follow_ups)
+    answered = [f for f in follow_ups if f.status != FollowUpStatus.OPEN]
+    overdue = [f for f in follow_ups if f.status == FollowUpStatus.OPEN and f.due_date < today]
+    assert len(answered) > len(follow_ups) / 2
+    assert 1 <= len(overdue) <= demo_ratings.OVERDUE_LEFT
+    for follow_up in answered:
+        assert follow_up.opened_at < follow_up.answered_at < timezone.now()
+        assert local_date(follow_up.answered_at) <= follow_up.due_date
+        assert ratings.may_answer(follow_up.answered_by, follow_up)
+        assert follow_up.answer and follow_up.rectification
+    assert all(f.overdue_told_at is not None for f in overdue)  # the department and supervisors were told
+
+
+def test_the_performance_page_shows_satisfaction_for_several_departments(demo_cases: Seeded) -> None:
+    today = timezone.localdate()
+    period = scoring.Period.parse(scoring.PeriodKind.MONTH, last_complete_month(today), today=today)
+    lines = [line for top in Region.objects.filter(parent__isnull=True) for line in board(top, period).lines]
+    with_satisfaction = [line for line in lines if line.satisfaction is not None]
+    assert len(with_satisfaction) >= 3
+
+
 def test_a_few_cases_carry_pdf_files_recorded_in_the_ledger(demo_cases: Seeded) -> None:
     files = list(CaseFile.objects.select_related("case"))
-    assert 3 <= len(files) <= demo.DEMO_CASES / 5
+    ours = set(generated().values_list("pk", flat=True))
+    assert 3 <= sum(f.case_id in ours for f in files) <= demo.DEMO_CASES / 5
     recorded = {
         f["sha256"]
         for payload in CaseEvent.objects.filter(

@@ -99,6 +99,14 @@ class Command(BaseCommand):
         if result.cases is not None:
             for line in case_lines(result.cases):
                 self.stdout.write(line)
+        if result.ratings:
+            self.stdout.write(
+                _(
+                    "%(n)d demo cases rated online by their applicants, who have verified accounts "
+                    "(demo-citizen-…, same password); satisfaction is shown on /performance/."
+                )
+                % {"n": result.ratings}
+            )
         if result.alerts:
             self.stdout.write(
                 _("%(n)d warnings and cards raised on the demo cases (see /supervision/).")
