@@ -29,17 +29,10 @@ from yiwang.catalog.models import ItemVersion
 from yiwang.hall import selectors, services
 from yiwang.hall.models import Appointment, AppointmentStatus, Slot
 from yiwang.hall.services import HallError
-from yiwang.portal.models import Account
+from yiwang.portal.accounts import account_of
 
 INVALID = 422
 LOGIN_URL = "portal:login"
-
-
-def _account(request: HttpRequest) -> Account | None:
-    try:
-        return request.user.account  # type: ignore[union-attr]
-    except Account.DoesNotExist:
-        return None
 
 
 class BookForm(forms.Form):
@@ -102,7 +95,7 @@ def book(request: HttpRequest, code: str) -> HttpResponse:
     version = selectors.bookable_version(code, today)
     if version is None:
         raise Http404(_("No service with this code is offered now."))
-    account = _account(request)
+    account = account_of(request.user)
     if account is None:
         return _no_account(request)
     if not version.appointment:
@@ -182,7 +175,7 @@ def _booking_context(
 @login_required(login_url=LOGIN_URL)
 def mine(request: HttpRequest) -> HttpResponse:
     """My appointments: coming ones (soonest first), then the rest."""
-    account = _account(request)
+    account = account_of(request.user)
     if account is None:
         return _no_account(request)
     today = selectors.local_now().date()
@@ -205,7 +198,7 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 
 def _own_appointment(request: HttpRequest, code: str) -> Appointment:
-    account = _account(request)
+    account = account_of(request.user)
     appointment = selectors.appointment_of_account(code.upper(), account.pk) if account is not None else None
     if appointment is None:
         raise Http404(_("No appointment of yours has this code."))

@@ -7,8 +7,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Case, IntegerField, Q, Value, When
-from django.utils import timezone
+from django.db.models import Case, IntegerField, Value, When
 
 from yiwang.licenses.models import License, LicenseQuerySet, LicenseStatus
 
@@ -29,30 +28,19 @@ def valid_licenses(*, holder_id_number: str, on: dt.date) -> LicenseQuerySet:
 
 def holder_ids_of(user: User | None, *, on: dt.date | None = None) -> list[str]:
     """The identities whose licenses ``user`` holds (see ``holder_ids_of_account``)."""
-    if user is None or not user.is_authenticated:
-        return []
-    from yiwang.portal.models import Account
+    from yiwang.portal.accounts import account_of  # the portal builds on licenses
 
-    return holder_ids_of_account(Account.objects.filter(user_id=user.pk).first(), on=on)
+    return holder_ids_of_account(account_of(user), on=on)
 
 
 def holder_ids_of_account(account: Account | None, *, on: dt.date | None = None) -> list[str]:
-    """The account's own ID number or USCC and those of the enterprises it is an active
-    agent (经办人) of. Only verified accounts count, on both sides: an identity typed in
-    at registration proves nothing until it is checked, and must not open someone
-    else's licenses."""
-    if account is None or account.verified_at is None:
-        return []
-    from yiwang.portal.models import Agent
+    """The account's own ID number or USCC, then those of the enterprises it is an active
+    agent (经办人) of (``yiwang.portal.accounts.acting_accounts_of``). Only verified
+    accounts count, on both sides: an identity typed in at registration proves nothing
+    until it is checked, and must not open someone else's licenses."""
+    from yiwang.portal.accounts import acting_accounts_of, verified_id_numbers
 
-    on = on or timezone.localdate()
-    enterprises = Agent.objects.filter(
-        Q(valid_until__isnull=True) | Q(valid_until__gte=on),
-        person=account,
-        revoked_at__isnull=True,
-        enterprise__verified_at__isnull=False,
-    ).values_list("enterprise__id_number", flat=True)
-    return [account.id_number, *sorted(set(enterprises) - {account.id_number})]
+    return verified_id_numbers(acting_accounts_of(account, on=on))
 
 
 def licenses_of_holders(holder_ids: Iterable[str]) -> LicenseQuerySet:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.db.models import Prefetch, QuerySet, Sum
 from django.utils import timezone
 
 from yiwang.cases.models import Case, CaseState, Decision
@@ -45,21 +45,13 @@ def may_issue(user: Any, case: Case) -> bool:
 
 
 def may_pay(user: Any, case: Case) -> bool:
-    """The applicant's own account, or an agent (经办人) an enterprise applicant authorised
-    and has not revoked."""
-    if user is None or not user.is_authenticated or case.applicant_user_id is None:
-        return False
-    if case.applicant_user_id == user.pk:
-        return True
-    from yiwang.portal.models import Agent  # the portal's accounts build on cases
+    """Whoever the case is theirs (``yiwang.portal.accounts.may_act_for_case``): the
+    account that filed it, or a verified account acting for its applicant's identity,
+    their own or an enterprise's that authorised them as its agent (经办人) and has not
+    revoked it nor let it lapse."""
+    from yiwang.portal.accounts import may_act_for_case  # the portal's accounts build on cases
 
-    today = timezone.localdate()
-    return Agent.objects.filter(
-        Q(valid_until__isnull=True) | Q(valid_until__gte=today),
-        enterprise__user_id=case.applicant_user_id,
-        person__user_id=user.pk,
-        revoked_at__isnull=True,
-    ).exists()
+    return may_act_for_case(user, case)
 
 
 def _with_lines(queryset: QuerySet[FeeOrder]) -> QuerySet[FeeOrder]:

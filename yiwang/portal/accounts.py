@@ -1,6 +1,6 @@
 """Citizen and enterprise accounts: register, verify, agents (经办人), the SMS sign-in code,
-and the reads other parts of the portal ask (``account_of``, ``acting_accounts``,
-``require_verified``).
+and the reads other parts of the portal ask (``account_of``, ``require_verified``, and who
+acts for whom: ``acting_accounts``, ``acting_id_numbers``, ``may_act_for_case``).
 
 Every write is one function here, transactional, writing its ``AccountEvent`` in the same
 transaction. A refusal raises ``PortalError`` with a stable code and, where one input is
@@ -38,7 +38,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from yiwang.cases.models import ApplicantKind
+from yiwang.cases.models import ApplicantKind, Case
 from yiwang.core import notify
 from yiwang.core.identifiers import (
     mask_resident_id,
@@ -297,29 +297,82 @@ def sign_in_name(typed: str) -> str:
     return usernames[0] if len(usernames) == 1 else value
 
 
+# Who acts for whom. Every part of the portal (applications, my cases, payments, ratings,
+# complaints, e-licenses) asks these; none keeps its own copy of the rule.
+
+
 def active_agencies(person: Account, today: dt.date | None = None) -> QuerySet[Agent]:
+    """The person's authorisations in force on ``today``: not revoked, not run out."""
     today = today or timezone.localdate()
     return Agent.objects.filter(person=person, revoked_at__isnull=True).filter(
         Q(valid_until__isnull=True) | Q(valid_until__gte=today)
     )
 
 
-def acting_accounts(user: User | None) -> list[Account]:
-    """The accounts the user may act for: their own first, then the enterprises whose
-    active, unexpired agent they are (only while their own account is verified)."""
-    own = account_of(user)
+def acting_accounts_of(own: Account | None, *, on: dt.date | None = None) -> list[Account]:
+    """``own`` first, then the enterprises whose agent it is on ``on`` (default today),
+    by name. An unverified account acts only for itself: anyone may register with an
+    agent's ID number until it is checked. (One query at most.)"""
     if own is None:
         return []
     if not own.is_verified:
         return [own]
-    enterprises = list(
-        Account.objects.filter(pk__in=active_agencies(own).values("enterprise_id")).order_by("name", "pk")
-    )
-    return [own, *enterprises]
+    enterprises = Account.objects.filter(pk__in=active_agencies(own, on).values("enterprise_id"))
+    return [own, *enterprises.exclude(pk=own.pk).order_by("name", "pk")]
+
+
+def acting_accounts(user: User | None, *, on: dt.date | None = None) -> list[Account]:
+    """The accounts the user may act for: their own first, verified or not, then the
+    enterprises whose active, unexpired agent they are (only while their own account is
+    verified). Whether an account may *do* something is the caller's check: most need
+    it verified (``acting_id_numbers``, ``check_can_apply``)."""
+    return acting_accounts_of(account_of(user), on=on)
 
 
 def may_act_for(user: User | None, account: Account) -> bool:
     return any(a.pk == account.pk for a in acting_accounts(user))
+
+
+def verified_id_numbers(accounts: list[Account]) -> list[str]:
+    """The ID numbers and USCCs of the verified ones among ``accounts``, in their order."""
+    return [a.id_number for a in accounts if a.is_verified]
+
+
+def acting_id_numbers(user: User | None, *, on: dt.date | None = None) -> set[str]:
+    """The applicant identities (resident ID numbers, USCCs) under which the user's cases
+    and e-licenses are theirs: those of the *verified* accounts they act for. An identity
+    typed in at registration proves nothing until it is checked."""
+    return set(verified_id_numbers(acting_accounts(user, on=on)))
+
+
+def acting_cases(user: User | None) -> QuerySet[Case]:
+    """Every case ``may_act_for_case`` gives the user, as one query (unordered)."""
+    if user is None or not user.is_authenticated:
+        return Case.objects.none()
+    ids = sorted(acting_id_numbers(user))
+    return Case.objects.filter(Q(applicant_user_id=user.pk) | Q(applicant_id_number__in=ids))
+
+
+def may_act_for_case(user: User | None, case: Case) -> bool:
+    """Whether ``case`` is the user's to follow, pay, rate or complain about: they filed
+    it from their account (``Case.applicant_user``; verified or not, they typed it), or
+    it was filed, online or at a window, under an identity in ``acting_id_numbers``
+    (``acting_cases`` is the same rule for lists). Asks at most two queries, none when
+    the user filed the case."""
+    if user is None or not user.is_authenticated:
+        return False
+    if case.applicant_user_id is not None and case.applicant_user_id == user.pk:
+        return True
+    own = account_of(user)
+    if own is None or not own.is_verified:
+        return False
+    if own.id_number == case.applicant_id_number:
+        return True
+    return (
+        active_agencies(own)
+        .filter(enterprise__id_number=case.applicant_id_number, enterprise__verified_at__isnull=False)
+        .exists()
+    )
 
 
 def require_verified(user: User | None) -> Account:

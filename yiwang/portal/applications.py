@@ -44,9 +44,11 @@ from yiwang.catalog.models import (
     Target,
 )
 from yiwang.core import calendar
+from yiwang.portal.accounts import account_of, may_act_for
+from yiwang.portal.accounts import acting_accounts as acting_accounts  # the apply pages ask it here
 from yiwang.portal.dynamic_forms import ApplicationForm
 from yiwang.portal.errors import PortalError
-from yiwang.portal.models import Account, Agent, Draft, DraftFile
+from yiwang.portal.models import Account, Draft, DraftFile
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -81,46 +83,8 @@ class Code:
 
 
 # --------------------------------------------------------------------------- who applies
-
-
-def account_of(user: User | None) -> Account | None:
-    """The portal account of a signed-in user (None for staff and anonymous users)."""
-    if user is None or not user.is_authenticated:
-        return None
-    try:
-        return user.account  # type: ignore[union-attr]
-    except Account.DoesNotExist:
-        return None
-
-
-def _shared_acting_accounts() -> Any:
-    """The accounts module's ``acting_accounts`` once it exists (the same rule)."""
-    try:
-        from yiwang.portal.accounts import acting_accounts as shared
-    except ImportError:
-        return None
-    return shared
-
-
-def acting_accounts(user: User | None, *, on: dt.date | None = None) -> list[Account]:
-    """The accounts ``user`` may apply for: their own, then each enterprise they are an
-    active agent of (not revoked, ``valid_until`` empty or not passed)."""
-    own = account_of(user)
-    if own is None:
-        return []
-    if on is None:
-        shared = _shared_acting_accounts()
-        if shared is not None:
-            return list(shared(user))
-    on = on or timezone.localdate()
-    agencies = (
-        Agent.objects.filter(person=own, revoked_at__isnull=True)
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
-        .select_related("enterprise")
-        .order_by("enterprise__name", "pk")
-    )
-    enterprises = [a.enterprise for a in agencies if a.enterprise_id != own.pk]
-    return [own, *dict.fromkeys(enterprises)]
+# Whose account a user may apply for is the accounts module's rule (``acting_accounts``,
+# ``may_act_for``); what applying needs beyond it is checked here.
 
 
 def version_in_force(code: str, on: dt.date | None = None) -> ItemVersion | None:
@@ -167,7 +131,7 @@ def check_can_apply(user: User | None, version: ItemVersion, account: Account | 
             Code.NOT_ONLINE,
         )
     applicant = account or own
-    if applicant.pk != own.pk and applicant.pk not in {a.pk for a in acting_accounts(user)}:
+    if applicant.pk != own.pk and not may_act_for(user, applicant):
         raise PortalError(
             _("You are not an authorised agent of “%(name)s”.") % {"name": applicant.name},
             Code.FORBIDDEN,

@@ -31,7 +31,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from yiwang.cases.models import Case
 from yiwang.org.models import Department, Staff
-from yiwang.portal.accounts import account_of
+from yiwang.portal.accounts import account_of, acting_cases
 from yiwang.portal.consult_views import AccessibleForm, signin_required, to_login
 from yiwang.portal.models import Account
 from yiwang.supervision import complaints as service
@@ -46,17 +46,12 @@ OWN_CASES = 50
 # --------------------------------------------------------------------------- reads
 
 
-def own_cases(user: Any, account: Account) -> QuerySet[Case]:
-    """The cases a complainant may name: filed through their account, or (a verified
-    account only) filed at a window under their ID number or USCC."""
-    mine = Q(applicant_user_id=user.pk)
-    if account.is_verified:
-        mine |= Q(applicant_id_number=account.id_number)
-    return (
-        Case.objects.filter(mine)
-        .select_related("department", "item_version")
-        .order_by("-submitted_at", "-pk")
-    )
+def own_cases(user: Any) -> QuerySet[Case]:
+    """The cases a complainant may name, those the complaint service accepts as theirs
+    (``yiwang.portal.accounts.acting_cases``): filed through their account, or filed
+    under the ID number or USCC of a verified account they act for, their own or that of
+    an enterprise whose agent they are."""
+    return acting_cases(user).select_related("department", "item_version").order_by("-submitted_at", "-pk")
 
 
 def departments() -> list[tuple[str, list[tuple[int, str]]]]:
@@ -239,7 +234,7 @@ def complain(request: HttpRequest) -> HttpResponse:
     account = account_of(request.user)
     if account is None:
         return render(request, "portal/complaints/no_account.html", status=403)
-    cases = list(own_cases(request.user, account)[:OWN_CASES])
+    cases = list(own_cases(request.user)[:OWN_CASES])
     status = 200
     notice = ""
     if request.method == "POST":

@@ -52,7 +52,7 @@ from yiwang.core import calendar
 from yiwang.core.notify import Message, send
 from yiwang.org.models import Department, Role, RoleAssignment
 from yiwang.org.permissions import scope_of, staff_of, visible
-from yiwang.portal.accounts import acting_accounts
+from yiwang.portal.accounts import account_of, may_act_for_case
 from yiwang.portal.errors import PortalError
 from yiwang.portal.models.accounts import Account
 from yiwang.portal.models.ratings import FollowUpStatus, Rating, RatingFollowUp, RatingLevel, RevisitResult
@@ -178,22 +178,15 @@ def level_label(value: str) -> Any:
 
 
 def rater_account(case: Case, user: User | None) -> Account | None:
-    """The account of the person rating this case, or None when it is not theirs: the
-    case is theirs when they filed it (``applicant_user``) or when one of the verified
-    accounts they act through (their own, an enterprise they are an agent of) holds the
-    case's applicant ID. The rating records the person (their own account): the revisit
-    calls them, and the department's answer reaches them."""
-    if user is None or not user.is_authenticated:
+    """The account of the person rating this case, or None when it is not theirs
+    (``yiwang.portal.accounts.may_act_for_case``: they filed it, or it was filed under the
+    identity of a verified account they act for, their own or an enterprise's they are an
+    agent of). The rating records the person (their own account): the revisit calls them,
+    and the department's answer reaches them."""
+    own = account_of(user)
+    if own is None or not may_act_for_case(user, case):
         return None
-    accounts = acting_accounts(user)
-    own = next((a for a in accounts if a.user_id == user.pk), None)
-    if own is None:
-        return None
-    if case.applicant_user_id is not None and case.applicant_user_id == user.pk:
-        return own
-    if any(a.is_verified and a.id_number == case.applicant_id_number for a in accounts):
-        return own
-    return None
+    return own
 
 
 def is_rateable(case: Case) -> bool:

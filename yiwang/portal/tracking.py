@@ -4,7 +4,9 @@ A user's cases are those filed from their account (``Case.applicant_user``) and 
 filed, at a window or by post, under the ID number or USCC of a *verified* account they
 act for: their own, or an enterprise that authorised them as its agent (经办人) and has
 not revoked it nor let it lapse. An unverified account sees only what it filed itself:
-anyone can register with someone else's ID number until the window checks it.
+anyone can register with someone else's ID number until the window checks it. (The rule
+is ``yiwang.portal.accounts.may_act_for_case``, shared with payments, ratings and
+complaints.)
 
 The timeline reuses the public progress page's wording and deadlines
 (``yiwang.cases.public_views``) and adds what only the applicant may read: the one-time
@@ -20,7 +22,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -49,7 +51,7 @@ from yiwang.cases.workflow import Template, fold, local_date
 from yiwang.catalog.models import LimitUnit
 from yiwang.core import calendar
 from yiwang.payments.models import FeeOrder, OrderStatus
-from yiwang.portal.accounts import acting_accounts
+from yiwang.portal.accounts import acting_cases
 from yiwang.portal.labels import days_phrase
 from yiwang.portal.models import Rating
 from yiwang.portal.ratings import RATEABLE_STATES
@@ -78,21 +80,12 @@ SHOW_FINISHED = "finished"
 # --------------------------------------------------------------------------- whose cases
 
 
-def acting_id_numbers(user: Any) -> list[str]:
-    """The ID numbers and USCCs of the verified accounts ``user`` acts for: their own and
-    the enterprises whose active agent they are (``yiwang.portal.accounts.acting_accounts``)."""
-    return [account.id_number for account in acting_accounts(user) if account.is_verified]
-
-
 def my_cases(user: Any, *, show: str = "") -> QuerySet[Case]:
     """The user's cases, newest first, with what the list shows selected, and annotated
     ``rated`` (rated already) and ``unpaid`` (a fee order awaits payment): one query for
     a page, however many cases. ``show``: ``active``,
     ``finished`` or empty for all."""
-    if user is None or not user.is_authenticated:
-        return Case.objects.none()
-    ids = acting_id_numbers(user)
-    cases = Case.objects.filter(Q(applicant_user_id=user.pk) | Q(applicant_id_number__in=ids))
+    cases = acting_cases(user)
     if show == SHOW_ACTIVE:
         cases = cases.filter(state__in=ACTIVE_STATES)
     elif show == SHOW_FINISHED:

@@ -7,6 +7,7 @@ import io
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -45,8 +46,10 @@ def _license(
 
 
 def _en(client: Client, url: str) -> Any:
+    # Pages are Chinese whatever the browser asks; English is the language switch's cookie.
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     with translation.override("en"):
-        return client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+        return client.get(url)
 
 
 # --------------------------------------------------------------------------- verify

@@ -258,6 +258,46 @@ def test_an_authorised_agent_may_pay_for_the_enterprise(
     assert PaymentAttempt.objects.get().payer == citizen.user
 
 
+def test_the_enterprise_pays_what_its_agent_filed_and_an_unverified_agent_does_not(
+    company_seal, enterprise, citizen, unverified_citizen, window_user, approver_user
+) -> None:
+    """Whose case it is follows ``yiwang.portal.accounts.may_act_for_case``: the case's
+    identity, not only the sign-in that filed it."""
+    from yiwang.portal.models import Agent
+
+    now = timezone.now()
+    Agent.objects.create(
+        enterprise=enterprise, person=citizen, authorised_by=enterprise.user, authorised_at=now
+    )
+    case = cases.case_file(
+        version=company_seal,
+        channel=Channel.ONLINE,
+        applicant_kind=enterprise.kind,
+        applicant_name=enterprise.name,
+        applicant_id_number=enterprise.id_number,
+        applicant_mobile=citizen.mobile,
+        user=citizen.user,
+        applicant_user=citizen.user,
+        at=now - dt.timedelta(hours=3),
+    )
+    cases.case_accept(case=case, user=window_user, at=now - dt.timedelta(hours=2))
+    cases.case_decide(
+        case=case, user=approver_user, decision=Decision.APPROVED, at=now - dt.timedelta(hours=1)
+    )
+    order = services.order_issue(case=case, user=approver_user, lines=[LineInput(fee=seal_fee(case))])
+    # An agency row for an unverified account (only the admin could make one) counts for nothing.
+    Agent.objects.create(
+        enterprise=enterprise, person=unverified_citizen, authorised_by=enterprise.user, authorised_at=now
+    )
+    with pytest.raises(PaymentError) as caught:
+        services.payment_start(order=order, user=unverified_citizen.user)
+    assert caught.value.error_code == PaymentErrorCode.FORBIDDEN
+    assert not PaymentAttempt.objects.exists()
+
+    services.payment_start(order=order, user=enterprise.user)
+    assert PaymentAttempt.objects.get().payer == enterprise.user
+
+
 def test_a_new_payment_closes_the_earlier_one(order, citizen) -> None:
     services.payment_start(order=order, user=citizen.user)
     services.payment_start(order=order, user=citizen.user)

@@ -306,6 +306,42 @@ def test_a_window_case_under_ones_id_is_linked_to_the_complaint(
     assert refused.status_code == 422 and state() == before
 
 
+def test_an_agent_may_name_the_enterprises_case_while_authorised(
+    citizen: Account,
+    enterprise: Account,
+    food_licence: ItemVersion,  # noqa: F811
+    window_user: Any,  # noqa: F811
+    room: Any,
+) -> None:
+    from yiwang.portal.models import Agent
+
+    firm = case_services.case_file(
+        version=food_licence,
+        channel=Channel.WINDOW,
+        applicant_kind="enterprise",
+        applicant_name=enterprise.name,
+        applicant_id_number=enterprise.id_number,
+        user=window_user,
+        at=at("2025-09-23"),
+    )
+    agency = Agent.objects.create(
+        enterprise=enterprise, person=citizen, authorised_by=enterprise.user, authorised_at=at("2025-09-01")
+    )
+    page = text_of(client_for(citizen.user).get(f"/complaints/?case={firm.number}"))
+    assert f'<option value="{firm.number}" selected>' in page
+    # Revoked: no longer offered, and refused if sent anyway.
+    Agent.objects.filter(pk=agency.pk).update(revoked_at=at("2025-09-25"))
+    page = text_of(client_for(citizen.user).get("/complaints/"))
+    assert f'value="{firm.number}"' not in page
+    before = state()
+    refused = client_for(citizen.user).post("/complaints/", post(case=firm.number))
+    assert refused.status_code == 422 and state() == before
+    Agent.objects.filter(pk=agency.pk).update(revoked_at=None)
+    response = client_for(citizen.user).post("/complaints/", post(case=firm.number))
+    assert response.status_code == 302
+    assert Complaint.objects.get().case == firm
+
+
 def test_staff_without_an_account_cannot_file_here(handler: Staff) -> None:
     assert client_for(handler.user).get("/complaints/").status_code == 403
 
