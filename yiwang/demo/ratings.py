@@ -29,11 +29,10 @@ past their deadline are left overdue.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import logging
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,7 +40,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import Q
-from django.test.utils import override_settings
 from django.utils import timezone
 
 from yiwang.cases import services as cases
@@ -380,20 +378,6 @@ def plan_rating(case: Case, now: dt.datetime, *, seed: int = demo_cases.SEED) ->
     )
 
 
-@contextlib.contextmanager
-def _password_hashed_once(made: list[int]) -> Iterator[None]:
-    """Every demo citizen has the public demo password. Argon2 takes a quarter of a second
-    a hash, on purpose; so, as for the demo staff (``seed._DemoUsers``), the password is
-    hashed once with the hasher in force and that hash given to every account made here
-    (the users' ids collected in ``made``); while they are made, a fast hasher stands in,
-    and its hashes are overwritten before the transaction ends."""
-    shared = make_password(DEMO_PASSWORD)
-    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
-        yield
-    if made:
-        get_user_model().objects.filter(pk__in=made).update(password=shared)
-
-
 def _verifiers(cases: Sequence[Case]) -> dict[int, Any]:
     """For each case, the window operator who received it (who verified the applicant's
     account on site); cases without one are left out."""
@@ -409,7 +393,7 @@ def _verifiers(cases: Sequence[Case]) -> dict[int, Any]:
 
 
 def _rater(
-    plan: CaseRating, verifier: Any, existing: dict[str, Account], taken: set[str], made: list[int]
+    plan: CaseRating, verifier: Any, existing: dict[str, Account], taken: set[str], password_hash: str
 ) -> Account | None:
     case = plan.case
     account = existing.get(case.applicant_id_number)
@@ -428,10 +412,10 @@ def _rater(
             legal_rep_id_number=plan.legal_rep_id_number,
             verified_by=verifier,
             at=plan.registered_at,
+            password_hash=password_hash,
         )
     existing[account.id_number] = account
     taken.add(plan.username)
-    made.append(account.user_id)
     return account
 
 
@@ -491,30 +475,31 @@ def seed_case_ratings(now: dt.datetime | None = None, *, seed: int = demo_cases.
     )
     verifiers = _verifiers([p.case for p in plans])
     fallback = window_operator()
-    made: list[int] = []
+    # Every demo citizen has the public demo password; Argon2 takes a quarter of a second
+    # a hash, on purpose, so it is hashed once (as for the demo staff, seed._DemoUsers).
+    shared = make_password(DEMO_PASSWORD)
     poor: list[tuple[RatingFollowUp, CaseRating]] = []
     rated = 0
-    with _password_hashed_once(made):
-        for plan in plans:
-            account = _rater(plan, verifiers.get(plan.case.pk, fallback), existing, taken, made)
-            if account is None:
-                continue
-            try:
-                with recorded_live(plan.rated_at):
-                    rating = ratings.rate_case(
-                        case=plan.case,
-                        user=account.user,
-                        level=plan.level,
-                        comment=plan.comment,
-                        at=plan.rated_at,
-                    )
-            except PortalError as exc:
-                logger.warning("demo: case %s not rated: %s", plan.case.number, exc.text)
-                continue
-            rated += 1
-            follow_up = RatingFollowUp.objects.filter(rating=rating).first()
-            if follow_up is not None:
-                poor.append((follow_up, plan))
+    for plan in plans:
+        account = _rater(plan, verifiers.get(plan.case.pk, fallback), existing, taken, shared)
+        if account is None:
+            continue
+        try:
+            with recorded_live(plan.rated_at):
+                rating = ratings.rate_case(
+                    case=plan.case,
+                    user=account.user,
+                    level=plan.level,
+                    comment=plan.comment,
+                    at=plan.rated_at,
+                )
+        except PortalError as exc:
+            logger.warning("demo: case %s not rated: %s", plan.case.number, exc.text)
+            continue
+        rated += 1
+        follow_up = RatingFollowUp.objects.filter(rating=rating).first()
+        if follow_up is not None:
+            poor.append((follow_up, plan))
     _follow_up(poor, now)
     ratings.tell_overdue(now=now)
     return rated
