@@ -774,11 +774,9 @@ def find_repeat(
 def _own_case(user: Any, case: Case) -> bool:
     """A case the signed-in citizen may complain about: filed through their account, or
     filed (at a window, say) under the ID number or USCC of a verified account they act for."""
-    if case.applicant_user_id is not None and case.applicant_user_id == getattr(user, "pk", None):
-        return True
-    from yiwang.portal.accounts import acting_accounts  # the portal builds on supervision
+    from yiwang.portal.accounts import may_act_for_case  # the portal builds on supervision
 
-    return any(account.id_number == case.applicant_id_number for account in acting_accounts(user))
+    return may_act_for_case(user, case)
 
 
 @transaction.atomic
