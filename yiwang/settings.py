@@ -267,6 +267,17 @@ LOGIN_REDIRECT_URL = "/account/"
 # callbacks with PAYMENT_SANDBOX_SECRET like a real gateway does.
 PAYMENT_GATEWAY: str = env.str("PAYMENT_GATEWAY", default="yiwang.payments.gateways.SandboxGateway")
 PAYMENT_SANDBOX_SECRET: str = env.str("PAYMENT_SANDBOX_SECRET", default="sandbox-" + SECRET_KEY[:32])
+# The sandbox takes no money: a production site (DEBUG off) must name a real gateway, or
+# say explicitly that it is a training site.
+if (
+    not DEBUG
+    and PAYMENT_GATEWAY.endswith(".SandboxGateway")
+    and not env.bool("PAYMENT_SANDBOX_ALLOWED", default=False)
+):
+    raise ImproperlyConfigured(
+        "PAYMENT_GATEWAY is the sandbox, which takes no money: configure a real payment gateway, "
+        "or set PAYMENT_SANDBOX_ALLOWED=true for a training site."
+    )
 # Appointments: how many working days ahead a citizen may book.
 HALL_BOOKING_WORKDAYS_AHEAD: int = env.int("HALL_BOOKING_WORKDAYS_AHEAD", default=10)
 # ------------------------------------------------------------------ end portal and hall

@@ -655,8 +655,9 @@ def test_the_demo_needs_zhangsan(rated_item: ItemVersion, crew: dict[str, Abstra
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL: SQLite serialises writers")
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_ratings_of_one_case_at_once_make_one(
+    ledger_flushable: None,
     rated_item: ItemVersion,
     citizen: Account,
     crew: dict[str, AbstractBaseUser],
