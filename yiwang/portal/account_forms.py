@@ -261,3 +261,51 @@ class VerifyForm(forms.Form):
         autocapitalize="characters",
     )
     note = _text(_("Note"), max_length=200, required=False)
+
+
+class PasswordResetForm(forms.Form):
+    """Forgot password, first step: both must name the same account."""
+
+    who = _text(
+        _("Username or mobile number"),
+        max_length=150,
+        autocomplete="username",
+        autocapitalize="none",
+        spellcheck="false",
+    )
+    id_number = _text(
+        _("Resident ID number or unified social credit code"),
+        max_length=30,
+        help_text=_("The one the account was registered with: your ID number, or your enterprise's USCC."),
+        autocomplete="off",
+        spellcheck="false",
+        autocapitalize="characters",
+    )
+
+
+class PasswordResetConfirmForm(forms.Form):
+    """Forgot password, second step: the code sent by SMS and the new password twice."""
+
+    code = forms.CharField(
+        label=_("6-digit code"),
+        max_length=12,
+        help_text=_("The code is valid for 10 minutes."),
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9 ]*"}
+        ),
+    )
+    password = _password(_("New password"), _("At least 10 characters, not a common or all-digit password."))
+    password2 = _password(_("New password again"))
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        password, again = self.cleaned_data.get("password"), self.cleaned_data.get("password2")
+        if password and again and password != again:
+            self.add_error("password2", _("The two passwords differ."))
+        elif password:
+            # The service judges it again with the account's own name and username.
+            try:
+                accounts.check_password(password, username="", name="", email="")
+            except PortalError as exc:
+                self.add_error("password", exc.text)
+        return self.cleaned_data

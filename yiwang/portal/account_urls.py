@@ -1,4 +1,4 @@
-"""Accounts: register, sign in (with the SMS code), profile, agents; mounted at /account/."""
+"""Accounts: register, sign in (with the SMS code), forgot password, profile, agents; mounted at /account/."""
 
 from django.urls import URLPattern, URLResolver, path
 
@@ -10,6 +10,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("login/code/", views.login_code, name="login_code"),
     path("logout/", views.logout, name="logout"),
     path("register/", views.register, name="register"),
+    path("password/reset/", views.password_reset, name="password_reset"),
+    path("password/reset/confirm/", views.password_reset_confirm, name="password_reset_confirm"),
     path("contact/", views.contact, name="account_contact"),
     path("sign-in-code/", views.second_factor, name="account_second_factor"),
     path("sign-in-code/confirm/", views.second_factor_confirm, name="second_factor_confirm"),

@@ -40,6 +40,8 @@ from yiwang.portal.account_forms import (
     EnterpriseForm,
     IndividualForm,
     LoginForm,
+    PasswordResetConfirmForm,
+    PasswordResetForm,
     RegisterForm,
 )
 from yiwang.portal.errors import PortalError
@@ -52,6 +54,9 @@ SETUP = "portal_second_factor_setup"  # session: turning the code on, waiting fo
 PENDING_SECONDS = 10 * 60
 RESEND_SECONDS = 60
 MAX_CODE_TRIES = 5
+RESET = "portal_password_reset"  # session: forgot password, waiting for the code
+RESET_PENDING_SECONDS = 30 * 60
+RESET_ASKS_PER_SESSION = 10  # an hour
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 login_needed = login_required(login_url="portal:login")
@@ -209,6 +214,94 @@ def logout(request: HttpRequest) -> HttpResponse:
     auth_logout(request)
     messages.success(request, _("You have signed out."))
     return redirect("portal:home")
+
+
+# --------------------------------------------------------------------------- forgot password
+
+
+def _neutral_notice() -> str:
+    return _(
+        "If the details match an account, a 6-digit code has been sent by SMS to its mobile "
+        "number; it is valid for 10 minutes. At most 3 codes are sent to an account in an hour. "
+        "If no SMS arrives, check the details and try again later, or ask at a service center window."
+    )
+
+
+@sensitive_post_parameters("id_number")
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def password_reset(request: HttpRequest) -> HttpResponse:
+    """Forgot password: the username or mobile and the ID number or USCC. The answer is
+    the same whether they match an account or not."""
+    form = PasswordResetForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        if not request.session.session_key:
+            request.session.save()
+        asked = accounts.count_in_hour(f"portal:reset:session:{request.session.session_key}")
+        if asked > RESET_ASKS_PER_SESSION:
+            context = {"form": form, "too_many": True}
+            return render(request, "portal/account/password_reset.html", context, status=LOCKED)
+        account = accounts.request_password_reset(
+            who=form.cleaned_data["who"], id_number=form.cleaned_data["id_number"]
+        )
+        request.session[RESET] = {
+            "account": account.pk if account else None,
+            "since": time.time(),
+            "tries": 0,
+        }
+        messages.info(request, _neutral_notice())
+        return redirect("portal:password_reset_confirm")
+    status = INVALID if form.errors else 200
+    return render(request, "portal/account/password_reset.html", {"form": form}, status=status)
+
+
+@sensitive_post_parameters("code", "password", "password2")
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def password_reset_confirm(request: HttpRequest) -> HttpResponse:
+    """Forgot password, second step: the code and the new password twice."""
+    pending = request.session.get(RESET)
+    if not isinstance(pending, dict) or time.time() - float(pending.get("since", 0)) > RESET_PENDING_SECONDS:
+        request.session.pop(RESET, None)
+        messages.info(request, _("Please enter your details to get a code."))
+        return redirect("portal:password_reset")
+    form = PasswordResetConfirmForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        account = Account.objects.select_related("user").filter(pk=int(pending.get("account") or 0)).first()
+        error: PortalError
+        if account is None:
+            # Details that matched nothing: any code is wrong, just as for a wrong code.
+            error = PortalError(
+                _("This code is not right or has expired. Check the latest SMS, or ask for a new code."),
+                "bad_code",
+                "code",
+            )
+        else:
+            try:
+                accounts.reset_password(
+                    account=account, code=form.cleaned_data["code"], password=form.cleaned_data["password"]
+                )
+            except PortalError as exc:
+                error = exc
+            else:
+                request.session.pop(RESET, None)
+                messages.success(
+                    request, _("Your password has been changed. Please sign in with the new one.")
+                )
+                return redirect("portal:login")
+        if error.error_code in ("bad_code", "code_attempts"):
+            pending["tries"] = int(pending.get("tries", 0)) + 1
+            if error.error_code == "code_attempts" or pending["tries"] >= MAX_CODE_TRIES:
+                request.session.pop(RESET, None)
+                messages.error(
+                    request,
+                    _("The code was wrong too many times and no longer works. Please ask for a new one."),
+                )
+                return redirect("portal:password_reset")
+            request.session[RESET] = pending
+        form.add_error(error.field if error.field in form.fields else None, error.text)
+    status = INVALID if form.errors else 200
+    return render(request, "portal/account/password_reset_confirm.html", {"form": form}, status=status)
 
 
 # --------------------------------------------------------------------------- register

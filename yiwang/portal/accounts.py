@@ -13,7 +13,7 @@ Error codes: ``bad_username``, ``username_taken``, ``bad_password``, ``bad_name`
 ``no_account``, ``unverified``, ``forbidden``, ``already_verified``, ``document_mismatch``,
 ``realname_none``, ``realname_unavailable``, ``realname_mismatch``, ``realname_attempts``,
 ``not_enterprise``, ``agent_not_verified``, ``agent_self``, ``agent_exists``,
-``bad_date``, ``already_revoked``.
+``bad_date``, ``already_revoked``, ``bad_code``, ``code_attempts``.
 """
 
 from __future__ import annotations
@@ -24,10 +24,12 @@ import logging
 import re
 from typing import Any
 
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.contrib.auth.password_validation import validate_password
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -71,6 +73,12 @@ MOBILE_RE = re.compile(r"^1[3-9][0-9]{9}$")
 REALNAME_DAILY_ATTEMPTS = 3
 SIGN_IN_CODE_SECONDS = 300
 SMS_DEVICE_NAME = "sms"
+# "Forgot password": its own device, so a reset code never stands for a sign-in code and
+# the other way round.
+RESET_DEVICE_NAME = "password_reset"
+RESET_CODE_SECONDS = 10 * 60
+RESET_CODES_PER_HOUR = 3
+RESET_CODE_TRIES = 5
 
 
 # --------------------------------------------------------------------------- input
@@ -797,14 +805,15 @@ def change_contact(
 # --------------------------------------------------------------------------- sign-in code
 
 
-def _device(account: Account) -> SmsDevice:
-    device = SmsDevice.objects.filter(user_id=account.user_id, name=SMS_DEVICE_NAME).first()
+def _device(account: Account, name: str = SMS_DEVICE_NAME) -> SmsDevice:
+    device = SmsDevice.objects.filter(user_id=account.user_id, name=name).first()
     if device is None:
         device = SmsDevice.objects.create(
             user_id=account.user_id,
-            name=SMS_DEVICE_NAME,
+            name=name,
             number=account.mobile,
-            confirmed=account.second_factor,
+            # Only the sign-in device is ever a second factor.
+            confirmed=account.second_factor if name == SMS_DEVICE_NAME else False,
         )
     elif device.number != account.mobile:
         device.number = account.mobile
@@ -812,19 +821,32 @@ def _device(account: Account) -> SmsDevice:
     return device
 
 
-def send_sign_in_code(account: Account, *, at: dt.datetime | None = None) -> SmsDevice:
-    """A new 6-digit code, valid for 5 minutes, sent by SMS to the account's mobile."""
+def _send_code(
+    account: Account, *, device_name: str, seconds: int, text: StrOrPromise, at: dt.datetime | None
+) -> SmsDevice:
+    """A new 6-digit code on the account's device ``device_name``, valid ``seconds``, sent
+    by SMS right after commit; ``text`` has the placeholders ``code`` and ``minutes``."""
     with transaction.atomic():
-        device = _device(account)
-        device.generate_token(length=6, valid_secs=SIGN_IN_CODE_SECONDS)
+        device = _device(account, device_name)
+        device.generate_token(length=6, valid_secs=seconds)
         with translation.override(settings.LANGUAGE_CODE):
-            text = _(
-                "Your sign-in code is %(code)s, valid for %(minutes)d minutes. Staff will never ask you for it."
-            ) % {"code": device.token, "minutes": SIGN_IN_CODE_SECONDS // 60}
-        notify.send_sms_to(device.number, text, at=at)
-        # A sign-in code cannot wait for the outbox's next round: deliver it right after commit.
+            body = str(text) % {"code": device.token, "minutes": seconds // 60}
+        notify.send_sms_to(device.number, body, at=at)
+        # A code cannot wait for the outbox's next round: deliver it right after commit.
         transaction.on_commit(_deliver_now)
     return device
+
+
+SIGN_IN_CODE_TEXT = gettext_lazy(
+    "Your sign-in code is %(code)s, valid for %(minutes)d minutes. Staff will never ask you for it."
+)
+
+
+def send_sign_in_code(account: Account, *, at: dt.datetime | None = None) -> SmsDevice:
+    """A new 6-digit code, valid for 5 minutes, sent by SMS to the account's mobile."""
+    return _send_code(
+        account, device_name=SMS_DEVICE_NAME, seconds=SIGN_IN_CODE_SECONDS, text=SIGN_IN_CODE_TEXT, at=at
+    )
 
 
 def _deliver_now() -> None:
@@ -833,20 +855,135 @@ def _deliver_now() -> None:
     deliver_notifications.delay()
 
 
-def check_sign_in_code(account: Account, code: str) -> SmsDevice | None:
-    """The device if ``code`` is the current, unexpired code (used up by this check)."""
+def _typed_code(code: str) -> str | None:
     typed = "".join((code or "").split())
-    if not re.fullmatch(r"[0-9]{6}", typed):
+    return typed if re.fullmatch(r"[0-9]{6}", typed) else None
+
+
+def _verify_code(account: Account, code: str, device_name: str) -> SmsDevice | None:
+    typed = _typed_code(code)
+    if typed is None:
         return None
     with transaction.atomic():
         device = (
-            SmsDevice.objects.select_for_update()
-            .filter(user_id=account.user_id, name=SMS_DEVICE_NAME)
-            .first()
+            SmsDevice.objects.select_for_update().filter(user_id=account.user_id, name=device_name).first()
         )
         if device is None or not device.verify_token(typed):
             return None
     return device
+
+
+def check_sign_in_code(account: Account, code: str) -> SmsDevice | None:
+    """The device if ``code`` is the current, unexpired code (used up by this check)."""
+    return _verify_code(account, code, SMS_DEVICE_NAME)
+
+
+# --------------------------------------------------------------------------- forgot password
+
+RESET_CODE_TEXT = gettext_lazy(
+    "Your code to reset the password is %(code)s, valid for %(minutes)d minutes. If you did not "
+    "ask for it, ignore this message. Staff will never ask you for it."
+)
+
+
+def _reset_sent_key(account_pk: int) -> str:
+    return f"portal:reset:sent:{account_pk}"
+
+
+def _reset_wrong_key(account_pk: int) -> str:
+    return f"portal:reset:wrong:{account_pk}"
+
+
+def count_in_hour(key: str) -> int:
+    """Add one to the counter ``key`` of the hour that began with its first count; the new
+    count (the cache forgets it an hour after the first)."""
+    cache.add(key, 0, timeout=3600)
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=3600)
+        return 1
+
+
+def account_for_reset(who: str, number: str) -> Account | None:
+    """The one active citizen or enterprise account whose username or mobile is ``who``
+    and whose ID number or USCC is ``number``; None otherwise. Staff users never match,
+    even if one had an account. (One query.)"""
+    typed = (who or "").strip()
+    id_number = normalize_resident_id(number or "")
+    if not typed or not id_number or len(id_number) > 18:
+        return None
+    try:
+        by = Q(mobile=clean_mobile(typed))
+    except PortalError:
+        by = Q(user__username__iexact=typed)
+    found = list(
+        Account.objects.select_related("user")
+        .filter(by, id_number=id_number, user__is_active=True, user__is_staff=False, user__is_superuser=False)
+        .order_by("pk")[:2]
+    )
+    return found[0] if len(found) == 1 else None
+
+
+def request_password_reset(*, who: str, id_number: str, at: dt.datetime | None = None) -> Account | None:
+    """Forgot password, first step: when ``who`` (username or mobile) and ``id_number``
+    (ID number or USCC) name one account, a 6-digit code valid for 10 minutes goes to its
+    mobile, at most ``RESET_CODES_PER_HOUR`` an hour. Returns the account, or None when
+    nothing matched; the caller answers the same either way, and also when the hour's
+    codes are used up (then nothing is sent, and a warning is logged)."""
+    account = account_for_reset(who, id_number)
+    if account is None:
+        return None
+    if count_in_hour(_reset_sent_key(account.pk)) > RESET_CODES_PER_HOUR:
+        logger.warning("portal: password reset codes for account %s used up for the hour", account.pk)
+        return account
+    _send_code(
+        account, device_name=RESET_DEVICE_NAME, seconds=RESET_CODE_SECONDS, text=RESET_CODE_TEXT, at=at
+    )
+    cache.delete(_reset_wrong_key(account.pk))
+    return account
+
+
+def reset_password(*, account: Account, code: str, password: str, at: dt.datetime | None = None) -> Account:
+    """Forgot password, second step: the code sent by ``request_password_reset`` and a new
+    password (Django's validators). Sets the password, records PASSWORD_RESET and clears
+    django-axes' lockout of the username. Changing the password ends every other session
+    of the user (Django checks each session against the password hash). A wrong code
+    counts: after ``RESET_CODE_TRIES`` the code is void (code ``code_attempts``)."""
+    user = account.user
+    if user.is_staff or user.is_superuser or not user.is_active:
+        raise PortalError(_("This account's password cannot be reset here."), "forbidden")
+    check_password(password, username=user.get_username(), name=account.name, email=account.email)
+    at = at or timezone.now()
+    with transaction.atomic():
+        locked = _lock(account)
+        right = _verify_code(locked, code, RESET_DEVICE_NAME) is not None
+        if right:
+            user = locked.user
+            user.set_password(password)
+            user.save(update_fields=["password"])
+            AccountEvent.objects.create(
+                account=locked, type=AccountEventType.PASSWORD_RESET, actor=user, at=at
+            )
+    if not right:
+        if count_in_hour(_reset_wrong_key(locked.pk)) >= RESET_CODE_TRIES:
+            SmsDevice.objects.filter(user_id=locked.user_id, name=RESET_DEVICE_NAME).update(
+                token=None, valid_until=timezone.now()
+            )
+            cache.delete(_reset_wrong_key(locked.pk))
+            raise PortalError(
+                _("The code was wrong too many times and no longer works. Please ask for a new one."),
+                "code_attempts",
+                "code",
+            )
+        raise PortalError(
+            _("This code is not right or has expired. Check the latest SMS, or ask for a new code."),
+            "bad_code",
+            "code",
+        )
+    cache.delete(_reset_wrong_key(locked.pk))
+    axes_reset(username=user.get_username())
+    return locked
 
 
 def account_url() -> str:

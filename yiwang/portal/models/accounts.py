@@ -89,6 +89,7 @@ class AccountEventType(models.TextChoices):
     SECOND_FACTOR_ON = "second_factor_on", _("SMS sign-in code turned on")
     SECOND_FACTOR_OFF = "second_factor_off", _("SMS sign-in code turned off")
     PROFILE_CHANGED = "profile_changed", _("contact details changed")
+    PASSWORD_RESET = "password_reset", _("password reset with a code sent by SMS")
 
 
 class AccountEvent(models.Model):
