@@ -49,6 +49,7 @@ from yiwang.cases.workflow import (
     fold,
 )
 from yiwang.catalog.models import ItemVersion, Material, VersionStatus
+from yiwang.core.errors import ServiceError
 from yiwang.core.identifiers import validate_resident_id, validate_uscc
 from yiwang.org.models import Department, Role
 from yiwang.org.permissions import can_act, staff_of
@@ -77,15 +78,8 @@ class CaseErrorCode(models.TextChoices):
     BRANCHES_PENDING = "branches_pending", gettext_lazy("parallel approval branches still deciding")
 
 
-class CaseError(ValidationError):
-    def __init__(self, message: str, code: str, field: str | None = None) -> None:
-        if field:
-            super().__init__({field: ValidationError(message, code=code)})
-        else:
-            super().__init__(message, code=code)
-        self.error_code = code
-        self.field = field
-        self.text = message
+class CaseError(ServiceError):
+    """A refusal of a case service."""
 
 
 @dataclass(frozen=True)

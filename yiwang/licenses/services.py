@@ -36,6 +36,7 @@ from django.utils.translation import gettext_lazy
 from yiwang.cases.models import ApplicantKind, Case, CaseEvent, Decision, EventType
 from yiwang.catalog.models import ItemVersion, ResultType
 from yiwang.core import notify
+from yiwang.core.errors import ServiceError
 from yiwang.core.identifiers import validate_resident_id, validate_uscc
 from yiwang.licenses.identifiers import LICENSE_TYPE_RE, build_identifier, parse_identifier
 from yiwang.licenses.models import HolderKind, License, LicenseSerial, LicenseStatus, LicenseType
@@ -58,15 +59,8 @@ class LicenseErrorCode(models.TextChoices):
     CONFLICT = "conflict", gettext_lazy("conflicts with a license on file")
 
 
-class LicenseError(ValidationError):
-    def __init__(self, message: str, code: str, field: str | None = None) -> None:
-        if field:
-            super().__init__({field: ValidationError(message, code=code)})
-        else:
-            super().__init__(message, code=code)
-        self.error_code = code
-        self.field = field
-        self.text = message
+class LicenseError(ServiceError):
+    """A refusal of an e-license service."""
 
 
 # --------------------------------------------------------------------------- helpers

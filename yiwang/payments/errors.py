@@ -5,9 +5,10 @@ logged)."""
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from yiwang.core.errors import ServiceError
 
 
 class PaymentErrorCode(models.TextChoices):
@@ -29,15 +30,9 @@ class PaymentErrorCode(models.TextChoices):
     TRADE_MISMATCH = "trade_mismatch", _("gateway trade number does not match")
 
 
-class PaymentError(ValidationError):
+class PaymentError(ServiceError):
     def __init__(
         self, message: str, code: str, field: str | None = None, *, fee_id: int | None = None
     ) -> None:
-        if field:
-            super().__init__({field: ValidationError(message, code=code)})
-        else:
-            super().__init__(message, code=code)
-        self.error_code = code
-        self.field = field
+        super().__init__(message, code, field)
         self.fee_id = fee_id
-        self.text = message

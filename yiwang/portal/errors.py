@@ -1,18 +1,9 @@
-"""The error every portal service raises when it refuses: a polite message, a stable
-machine code and, where one field is at fault, its name (forms show it beside the field,
-the API as problem+json). A refused action has written nothing."""
+"""The error every portal service raises when it refuses (``yiwang.core.errors``)."""
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from yiwang.core.errors import ServiceError
 
 
-class PortalError(ValidationError):
-    def __init__(self, message: str, code: str, field: str | None = None) -> None:
-        if field:
-            super().__init__({field: ValidationError(message, code=code)})
-        else:
-            super().__init__(message, code=code)
-        self.error_code = code
-        self.field = field
-        self.text = message
+class PortalError(ServiceError):
+    """A refusal of a portal service: message, code and the field at fault, if one."""
