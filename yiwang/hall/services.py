@@ -2,9 +2,9 @@
 cancelling, checking in, marking absent, and the reminders.
 
 Each function checks who may act and in which state, writes in one transaction and tells
-the citizen (inbox and email through ``yiwang.core.notify.send``, SMS to the account's
-mobile through ``notify.send_sms_to``, all queued in the same transaction, so a refused
-or rolled-back action tells nobody). A refusal raises ``HallError`` (a ``PortalError``
+the citizen (inbox, email and SMS to the account's mobile through
+``yiwang.core.notify.send``, queued in the same transaction, so a refused or rolled-back
+action tells nobody). A refusal raises ``HallError`` (a ``PortalError``
 with a field and a stable code from ``HallErrorCode``) and writes nothing.
 
 Booking needs a signed-in citizen or enterprise account, verified or not: the identity is
@@ -183,38 +183,24 @@ def _item_name(appointment: Appointment, on: dt.date) -> str:
     return selectors.item_names([appointment.item_id], on).get(appointment.item_id, appointment.item.code)
 
 
-def _message(appointment: Appointment, *, kind: str, subject: str, body: str) -> notify.Message:
+def _message(
+    appointment: Appointment, *, kind: str, subject: str, body: str, sms: bool = True
+) -> notify.Message:
+    """The citizen's notice: inbox and email, and its subject by SMS unless ``sms`` is off."""
     return notify.Message(
         recipient=appointment.account.user,
         subject=subject,
         body=body,
         link=reverse("hall:appointment", args=[appointment.code]),
         kind=f"appointment.{kind}",
-        channels=(notify.INBOX, notify.EMAIL),
+        channels=(notify.INBOX, notify.EMAIL, notify.SMS) if sms else (notify.INBOX, notify.EMAIL),
     )
-
-
-def _tell(
-    appointments: list[Appointment],
-    messages: list[notify.Message],
-    *,
-    at: dt.datetime,
-    sms: bool = True,
-) -> None:
-    """Queue the citizens' notices: inbox and email in one ``notify.send`` (email goes to
-    the user's address), and the subject by SMS to each account's mobile (``notify.send``
-    texts staff mobiles only; a citizen's is on the account)."""
-    notify.send(messages, at=at)
-    if sms:
-        for appointment, message in zip(appointments, messages, strict=True):
-            if appointment.account.mobile:
-                notify.send_sms_to(appointment.account.mobile, message.subject, at=at)
 
 
 def _tell_one(
     appointment: Appointment, *, kind: str, subject: str, body: str, at: dt.datetime, sms: bool = True
 ) -> None:
-    _tell([appointment], [_message(appointment, kind=kind, subject=subject, body=body)], at=at, sms=sms)
+    notify.send([_message(appointment, kind=kind, subject=subject, body=body, sms=sms)], at=at)
 
 
 def _notice_language() -> Any:
@@ -656,7 +642,7 @@ def send_reminders(now: dt.datetime | None = None, *, batch: int = REMINDER_BATC
             names = selectors.item_names({row.item_id for row in rows}, today)
             with _notice_language():
                 messages = [_reminder(row, names.get(row.item_id, row.item.code)) for row in rows]
-            _tell(rows, messages, at=now)
+            notify.send(messages, at=now)
             sent += len(rows)
         if len(rows) < batch:
             break
